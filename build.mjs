@@ -1,0 +1,49 @@
+// Bundles src/ into CommonJS files under dist/. The pass-through path loads
+// dist/rnerdctl.cjs alone; modules listed in LAZY_CHUNKS become files of their
+// own, loaded only by the calls that need them (a CommonJS bundle starts ~5 ms
+// faster than an ES module one on Node 20).
+import { build } from 'esbuild'
+import { rmSync } from 'node:fs'
+import path from 'node:path'
+
+const LAZY_CHUNKS = {
+  'own-commands': 'src/commands/index.ts',
+  toml: 'src/toml-parse.ts',
+}
+
+const chunkByPath = new Map(
+  Object.entries(LAZY_CHUNKS).map(([name, file]) => [path.resolve(file), name]),
+)
+
+const splitLazyChunks = {
+  name: 'split-lazy-chunks',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\./ }, (args) => {
+      const resolved = path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'))
+      const name = chunkByPath.get(resolved)
+      if (name === undefined || args.importer === resolved) return undefined
+      if (path.resolve(pluginBuild.initialOptions.entryPoints[0]) === resolved) return undefined
+      return { path: `./${name}.cjs`, external: true }
+    })
+  },
+}
+
+rmSync('dist', { recursive: true, force: true })
+
+const entries = { rnerdctl: 'src/cli.ts', ...LAZY_CHUNKS }
+
+await Promise.all(
+  Object.entries(entries).map(([name, file]) =>
+    build({
+      entryPoints: [file],
+      outfile: `dist/${name}.cjs`,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      plugins: [splitLazyChunks],
+      logLevel: 'warning',
+      legalComments: 'none',
+    }),
+  ),
+)
