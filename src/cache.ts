@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs'
+import { writeFileAtomic } from './atomic-write.js'
+import { readConfigFile } from './read-file.js'
+
+// Results of expensive probes (the overlay mount test, parsed configs,
+// nerdctl's version), each stored with the inputs it depends on and used
+// only while those inputs are unchanged. Socket liveness is never stored:
+// a probe is cheap, and sockets come and go. The file also remembers which
+// warnings were printed since boot, so each prints once.
+
+interface Entry {
+  deps: string
+  value: unknown
+}
+
+interface StoreFile {
+  bootId: string
+  entries: Record<string, Entry>
+  warned: string[]
+}
+
+export interface ProbeCacheOptions {
+  file: string | null
+  uid: number
+  bootId: string
+  // RNERDCTL_NO_CACHE and `doctor --recheck`: ignore stored results.
+  bypass: boolean
+}
+
+export class ProbeCache {
+  private store: StoreFile
+  private dirty = false
+
+  constructor(private readonly options: ProbeCacheOptions) {
+    this.store = loadStore(options)
+  }
+
+  get<T>(name: string, deps: unknown): T | undefined {
+    if (this.options.bypass) return undefined
+    const entry = this.store.entries[name]
+    return entry !== undefined && entry.deps === JSON.stringify(deps) ? (entry.value as T) : undefined
+  }
+
+  set(name: string, deps: unknown, value: unknown): void {
+    this.store.entries[name] = { deps: JSON.stringify(deps), value }
+    this.dirty = true
+  }
+
+  // Returns true the first time `condition` is seen since boot.
+  firstWarning(condition: string): boolean {
+    if (this.store.warned.includes(condition)) return false
+    this.store.warned.push(condition)
+    this.dirty = true
+    return true
+  }
+
+  // Failures to write are ignored: the cache only saves time.
+  flush(): void {
+    if (!this.dirty || this.options.file === null) return
+    try {
+      writeFileAtomic(this.options.file, JSON.stringify(this.store))
+      this.dirty = false
+    } catch {
+      this.options.file = null
+    }
+  }
+}
+
+function loadStore(options: ProbeCacheOptions): StoreFile {
+  const empty: StoreFile = { bootId: options.bootId, entries: {}, warned: [] }
+  if (options.file === null) return empty
+
+  const read = readConfigFile(options.file, 4 * 1024 * 1024)
+  if (!read.ok) return empty
+  if (read.stat.uid !== options.uid || (read.stat.mode & 0o022) !== 0) return empty
+
+  try {
+    const store = JSON.parse(read.text) as StoreFile
+    if (store.bootId !== options.bootId || typeof store.entries !== 'object' || !Array.isArray(store.warned)) return empty
+    return store
+  } catch {
+    return empty
+  }
+}
+
+export function readBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+  } catch {
+    return 'unknown'
+  }
+}

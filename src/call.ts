@@ -1,0 +1,97 @@
+import { realpathSync } from 'node:fs'
+import path from 'node:path'
+import { ProbeCache, readBootId } from './cache.js'
+import { readTomlFileCached } from './config-readers.js'
+import { decide } from './decide.js'
+import type { Decision } from './decision.js'
+import { findNerdctl, type NerdctlLookup } from './find-nerdctl.js'
+import { resolveOptions, type Options } from './options.js'
+import { ownDirs } from './paths.js'
+import { judgeReentry, readAncestors, REENTRY_VARIABLE } from './reentry.js'
+import { findRuntimeDir } from './runtime-dir.js'
+import { parseBoolean, readVariable } from './settings.js'
+
+export interface PreparedCall {
+  lookup: NerdctlLookup
+  options: Options
+  cache: ProbeCache
+  decision: Decision
+}
+
+export interface PrepareInput {
+  args: readonly string[]
+  env: NodeJS.ProcessEnv
+  full: boolean
+  recheck: boolean
+}
+
+// The shared first half of every call: pass-through, `env` and `doctor`
+// all see the same decision, made here.
+export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
+  const uid = process.geteuid?.() ?? 0
+  const own = ownDirs()
+  const runtimeDir = findRuntimeDir(input.env, uid)
+  const bootId = readBootId()
+  const cache = new ProbeCache({
+    file: cacheFile(runtimeDir.path, own.cache),
+    uid,
+    bootId,
+    bypass: input.recheck || parseBoolean(input.env.RNERDCTL_NO_CACHE) === true,
+  })
+
+  const configPath = readVariable(input.env, 'RNERDCTL_CONFIG') ?? path.join(own.config, 'config.toml')
+  const options = resolveOptions(input.env, await readTomlFileCached(configPath, cache))
+  const lookup = lookUpNerdctl(input.env, options)
+  const decision = await decide({
+    args: input.args,
+    env: input.env,
+    uid,
+    full: input.full,
+    options,
+    cache,
+    bootId,
+    nerdctl: lookup,
+    stateDir: own.state,
+    runtimeDir,
+  })
+  return { lookup, options, cache, decision }
+}
+
+// Runtime dir first, so cached results reset at reboot; the cache dir,
+// keyed by boot id, where there is none.
+function cacheFile(runtimeDir: string | null, cacheDir: string): string {
+  return runtimeDir === null ? path.join(cacheDir, 'probes.json') : path.join(runtimeDir, 'rnerdctl', 'probes.json')
+}
+
+export function lookUpNerdctl(env: NodeJS.ProcessEnv, options: Pick<Options, 'nerdctl'>): NerdctlLookup {
+  const exclude = new Set(ownEntryFiles())
+  const looped = judgeReentry(env[REENTRY_VARIABLE], readAncestors(process.ppid))
+  if (looped !== null) exclude.add(looped)
+
+  return findNerdctl({
+    explicit: options.nerdctl,
+    pathVariable: env.PATH ?? '',
+    cwd: safeCwd(),
+    exclude,
+  })
+}
+
+function ownEntryFiles(): string[] {
+  const files = [process.argv[1], path.join(__dirname, '..', 'bin', 'rnerdctl'), path.join(__dirname, '..', 'shims', 'nerdctl')]
+  return files.flatMap((file) => {
+    try {
+      return file === undefined ? [] : [realpathSync(file)]
+    } catch {
+      return []
+    }
+  })
+}
+
+// A deleted working directory makes process.cwd() throw.
+export function safeCwd(): string {
+  try {
+    return process.cwd()
+  } catch {
+    return '/'
+  }
+}

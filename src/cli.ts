@@ -1,0 +1,77 @@
+import { execNerdctl, mirrorExit } from './exec-nerdctl.js'
+import { lookUpNerdctl, prepareCall } from './call.js'
+import type { PreparedCall } from './call.js'
+import { printLine } from './log.js'
+import { planEnvironment } from './plan.js'
+import { formatMarker, REENTRY_VARIABLE } from './reentry.js'
+import { parseBoolean, readVariable } from './settings.js'
+
+export const OWN_COMMANDS = new Set(['env', 'doctor', 'setup', 'completion'])
+
+export interface MainOptions {
+  // "nerdctl" when started through the drop-in shim: then rnerdctl
+  // intercepts nothing and is nerdctl with the right environment.
+  calledAs: 'rnerdctl' | 'nerdctl'
+}
+
+// The one place where failures become exit codes. nerdctl's own exit status
+// always passes through; rnerdctl's own trouble never stops nerdctl.
+export function main(options: MainOptions): void {
+  const args = process.argv.slice(2)
+  const command = args[0]
+  const run = options.calledAs === 'rnerdctl' && command !== undefined && OWN_COMMANDS.has(command)
+    ? runOwnCommand(args)
+    : passThrough(args)
+
+  run.catch((error: unknown) => {
+    printLine(`internal error: ${(error as Error)?.stack ?? String(error)}`)
+    process.exitCode = 70
+  })
+}
+
+async function runOwnCommand(args: string[]): Promise<void> {
+  const commands = await import('./commands/index.js')
+  process.exitCode = await commands.runOwnCommand(args)
+}
+
+async function passThrough(args: string[]): Promise<void> {
+  const env = process.env
+  const debug = parseBoolean(env.RNERDCTL_DEBUG) === true
+  let prepared: PreparedCall | null = null
+  if (parseBoolean(env.RNERDCTL_DISABLE) !== true) {
+    try {
+      prepared = await prepareCall({ args, env, full: false, recheck: false })
+    } catch (error) {
+      printLine(`could not work out the environment, running nerdctl with it unchanged: ${(error as Error).message}`)
+      if (debug) printLine(String((error as Error).stack))
+    }
+  }
+
+  const lookup = prepared?.lookup ?? lookUpNerdctl(env, { nerdctl: readNerdctlSetting(env) })
+  if (prepared !== null) report(prepared, debug || prepared.options.debug)
+  if (!lookup.ok) {
+    printLine(lookup.message)
+    process.exitCode = lookup.exitCode
+    return
+  }
+
+  const childEnv = prepared === null ? { ...env } : planEnvironment(env, prepared.decision)
+  childEnv[REENTRY_VARIABLE] = formatMarker(process.pid, lookup.realPath)
+  mirrorExit(await execNerdctl({ path: lookup.path, args, env: childEnv }))
+}
+
+function readNerdctlSetting(env: NodeJS.ProcessEnv): { value: string; source: string } | null {
+  const value = readVariable(env, 'RNERDCTL_NERDCTL')
+  return value === undefined ? null : { value, source: 'RNERDCTL_NERDCTL' }
+}
+
+// Warnings print once per condition per boot; with debug on, every warning
+// and every decision prints on every call.
+function report(prepared: PreparedCall, debug: boolean): void {
+  const { decision, cache } = prepared
+  for (const warning of decision.warnings) {
+    if (cache.firstWarning(warning) || debug) printLine(`warning: ${warning}`)
+  }
+  if (debug) for (const line of decision.log) printLine(line)
+  cache.flush()
+}

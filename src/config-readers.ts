@@ -1,0 +1,69 @@
+import path from 'node:path'
+import type { ProbeCache } from './cache.js'
+import { readContainerdConfig, type ContainerdConfig } from './containerd-config.js'
+import { readConfigFile } from './read-file.js'
+import { statSignature } from './stat-signature.js'
+import type { TomlTable } from './toml-parse.js'
+
+// Config readers that go through the probe cache: each parsed result is
+// kept with the path, size and mtime of every file it came from, so the
+// TOML parser loads only when one of them changed.
+
+export async function loadTomlParser(): Promise<typeof import('./toml-parse.js').parseToml> {
+  const module = await import('./toml-parse.js')
+  return module.parseToml
+}
+
+export async function readContainerdConfigCached(mainPath: string, cache: ProbeCache): Promise<ContainerdConfig> {
+  const stored = cache.get<{ deps: unknown; config: ContainerdConfig }>(`containerd-config:${mainPath}`, 'any')
+  if (stored !== undefined && JSON.stringify(stored.deps) === JSON.stringify(containerdConfigDeps(stored.config))) {
+    return stored.config
+  }
+
+  const config = readContainerdConfig(mainPath, await loadTomlParser())
+  cache.set(`containerd-config:${mainPath}`, 'any', { deps: containerdConfigDeps(config), config })
+  return config
+}
+
+// What a parsed containerd config depends on, read fresh on every call:
+// each file's stat, and the mtime of each directory an import glob matched
+// in (a new file there may now be imported).
+function containerdConfigDeps(config: ContainerdConfig): unknown {
+  return {
+    files: config.files.map((file) => statSignature(file.path)),
+    globDirs: config.globDirs.map((dir) => statSignature(dir.path)),
+  }
+}
+
+export interface TomlFileRead {
+  path: string
+  table: TomlTable | null
+  error: string | null
+}
+
+// Reads a small TOML file (nerdctl.toml, rnerdctl's config). A missing file
+// is no error; any other failure is returned as a one-line reason.
+export async function readTomlFileCached(file: string, cache: ProbeCache): Promise<TomlFileRead> {
+  const deps = statSignature(file)
+  const stored = cache.get<TomlFileRead>(`toml:${file}`, deps)
+  if (stored !== undefined) return stored
+
+  const result = await readTomlFile(file)
+  cache.set(`toml:${file}`, deps, result)
+  return result
+}
+
+async function readTomlFile(file: string): Promise<TomlFileRead> {
+  const read = readConfigFile(file)
+  if (!read.ok) return { path: file, table: null, error: read.missing ? null : read.reason }
+
+  const parsed = (await loadTomlParser())(read.text)
+  if (!parsed.ok) return { path: file, table: null, error: `line ${parsed.line}: invalid TOML: ${parsed.message}` }
+  return { path: file, table: parsed.table, error: null }
+}
+
+export function nerdctlTomlPath(env: NodeJS.ProcessEnv, rootless: boolean, configHome: string): string {
+  const variable = env.NERDCTL_TOML
+  if (variable !== undefined && variable !== '') return variable
+  return rootless ? path.join(configHome, 'nerdctl', 'nerdctl.toml') : '/etc/nerdctl/nerdctl.toml'
+}

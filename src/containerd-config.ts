@@ -1,0 +1,165 @@
+import { realpathSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { glob, hasGlobMeta } from './glob.js'
+import { readConfigFile } from './read-file.js'
+import type { TomlResult, TomlTable } from './toml-parse.js'
+
+// containerd's config.toml and its `imports`, reduced to what rnerdctl
+// needs: the proxy plugins of type "snapshot". containerd accepts config
+// versions 1 and 2 (1.x) and 3 (2.x); `proxy_plugins` has the same shape in
+// all three.
+
+export interface ProxyPlugin {
+  name: string
+  address: string
+  file: string
+}
+
+export interface ConfigFileState {
+  path: string
+  mtimeMs: number | null
+  size: number | null
+  error: string | null
+  missing: boolean
+}
+
+export interface ContainerdConfig {
+  files: ConfigFileState[]
+  // Directories that import globs were matched in: a new file there
+  // changes what the config imports.
+  globDirs: { path: string; mtimeMs: number | null }[]
+  plugins: ProxyPlugin[]
+  warnings: string[]
+}
+
+// Imports can form a chain; containerd itself loads each file once.
+const MAX_CONFIG_FILES = 64
+
+export type ParseToml = (text: string) => TomlResult
+
+export function readContainerdConfig(mainPath: string, parse: ParseToml): ContainerdConfig {
+  const config: ContainerdConfig = { files: [], globDirs: [], plugins: [], warnings: [] }
+  const seen = new Set<string>()
+  const queue = [mainPath]
+
+  while (queue.length > 0 && config.files.length < MAX_CONFIG_FILES) {
+    const file = queue.shift() as string
+    const key = realpathOr(file)
+    if (seen.has(key)) continue
+    seen.add(key)
+
+    const table = readOneFile(file, parse, config)
+    if (table !== null) queue.push(...resolveImports(file, table, config))
+  }
+
+  if (queue.length > 0) config.warnings.push(`${mainPath}: more than ${MAX_CONFIG_FILES} imported files, the rest ignored`)
+  return config
+}
+
+function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig): TomlTable | null {
+  const read = readConfigFile(file)
+  const state: ConfigFileState = {
+    path: file,
+    mtimeMs: read.stat?.mtimeMs ?? null,
+    size: read.stat?.size ?? null,
+    error: null,
+    missing: !read.ok && read.missing,
+  }
+  config.files.push(state)
+
+  if (!read.ok) {
+    if (!read.missing) state.error = `${file}: ${read.reason}`
+    return null
+  }
+
+  const parsed = parse(read.text)
+  if (!parsed.ok) {
+    state.error = `${file}:${parsed.line}: invalid TOML: ${parsed.message}`
+    return null
+  }
+
+  checkVersion(file, parsed.table, config)
+  config.plugins.push(...collectProxyPlugins(parsed.table, file, config.warnings))
+  return parsed.table
+}
+
+function checkVersion(file: string, table: TomlTable, config: ContainerdConfig): void {
+  const version = table.version
+  if (version === undefined || version === 1 || version === 2 || version === 3) return
+  config.warnings.push(`${file}: unknown config version ${JSON.stringify(version)} (containerd reads 1, 2 and 3)`)
+}
+
+export function collectProxyPlugins(table: TomlTable, file: string, warnings: string[]): ProxyPlugin[] {
+  const section = table.proxy_plugins
+  if (!isTable(section)) return []
+
+  const plugins: ProxyPlugin[] = []
+  for (const [name, entry] of Object.entries(section)) {
+    if (!isTable(entry) || entry.type !== 'snapshot') continue
+
+    if (typeof entry.address !== 'string' || entry.address === '') {
+      warnings.push(`${file}: proxy plugin "${name}" has no address`)
+      continue
+    }
+    plugins.push({ name, address: entry.address, file })
+  }
+  return plugins
+}
+
+// containerd resolves a relative import against the importing file's
+// directory and expands it with filepath.Glob when it holds meta characters.
+function resolveImports(file: string, table: TomlTable, config: ContainerdConfig): string[] {
+  const imports = table.imports
+  if (imports === undefined) return []
+  if (!Array.isArray(imports)) {
+    config.warnings.push(`${file}: "imports" is not an array`)
+    return []
+  }
+
+  const found: string[] = []
+  for (const entry of imports) {
+    if (typeof entry !== 'string') continue
+    const pattern = path.isAbsolute(entry) ? entry : path.join(path.dirname(file), entry)
+    found.push(...expandImport(pattern, config))
+  }
+  return found
+}
+
+function expandImport(pattern: string, config: ContainerdConfig): string[] {
+  if (!hasGlobMeta(pattern)) return [pattern]
+
+  recordGlobDirs(pattern, config)
+  try {
+    return glob(pattern)
+  } catch (error) {
+    config.warnings.push(`import ${pattern}: ${(error as Error).message}`)
+    return []
+  }
+}
+
+function recordGlobDirs(pattern: string, config: ContainerdConfig): void {
+  const elements = pattern.split('/')
+  const firstMeta = elements.findIndex(hasGlobMeta)
+  const dir = elements.slice(0, firstMeta).join('/') || '/'
+  config.globDirs.push({ path: dir, mtimeMs: mtimeOr(dir) })
+}
+
+function isTable(value: unknown): value is TomlTable {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    return path.resolve(file)
+  }
+}
+
+function mtimeOr(file: string): number | null {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,166 @@
+import path from 'node:path'
+import { scanCommandLine } from './argv/scan.js'
+import type { ProbeCache } from './cache.js'
+import { gatherCandidateFacts, matchProxyPlugin, type ChainContext } from './chain-facts.js'
+import { nerdctlTomlPath, readContainerdConfigCached, readTomlFileCached } from './config-readers.js'
+import type { ContainerdConfig } from './containerd-config.js'
+import type { Decision } from './decision.js'
+import type { NerdctlLookup } from './find-nerdctl.js'
+import { findProgram, readContainerdProcess, readKernelFacts } from './host-facts.js'
+import { describeChange, readLastChoice, writeLastChoice } from './last-choice.js'
+import type { Options } from './options.js'
+import { userDirs } from './paths.js'
+import type { RuntimeDir } from './runtime-dir.js'
+import { readVariable } from './settings.js'
+import { firstUsable, judgeCandidate, type Candidate } from './snapshotter-chain.js'
+import { findUserChoice } from './user-choice.js'
+
+export interface DecideInput {
+  args: readonly string[]
+  env: NodeJS.ProcessEnv
+  uid: number
+  // true: judge every candidate (env, doctor); false: stop at the first
+  // usable one (the pass-through path).
+  full: boolean
+  options: Options
+  cache: ProbeCache
+  bootId: string
+  nerdctl: NerdctlLookup
+  stateDir: string
+  runtimeDir: RuntimeDir
+}
+
+// Works out nerdctl's environment for one call. Pure rules decide; this
+// function only gathers the facts they need, in parallel where it can.
+export async function decide(input: DecideInput): Promise<Decision> {
+  const rootless = input.uid !== 0
+  const dirs = userDirs(input.env)
+  const decision = newDecision(rootless, input)
+  const log = (line: string): number => decision.log.push(line)
+
+  const runtimeDir = input.runtimeDir
+  decision.runtimeDir = { path: runtimeDir.path, source: runtimeDir.source }
+  decision.warnings.push(...runtimeDir.warnings)
+  log(`runtime dir: ${runtimeDir.path ?? 'none'} (source: ${runtimeDir.source})`)
+  applyRuntimeDir(decision, input.env, rootless)
+
+  const scan = scanCommandLine(input.args)
+  const tomlPath = nerdctlTomlPath(input.env, rootless, dirs.configHome)
+  const nerdctlToml = await readTomlFileCached(tomlPath, input.cache)
+  if (nerdctlToml.error !== null) decision.warnings.push(`${tomlPath}: ${nerdctlToml.error}`)
+  const tomlSnapshotter = typeof nerdctlToml.table?.snapshotter === 'string' ? nerdctlToml.table.snapshotter : null
+
+  const variable = input.env.CONTAINERD_SNAPSHOTTER
+  if (variable === '') decision.unset.push('CONTAINERD_SNAPSHOTTER')
+  const choice = findUserChoice({ flag: scan.snapshotter, variable, nerdctlToml: { path: tomlPath, snapshotter: tomlSnapshotter } })
+
+  const configPath = rootless ? path.join(dirs.configHome, 'containerd', 'config.toml') : '/etc/containerd/config.toml'
+  const loaded: { config?: Promise<ContainerdConfig> } = {}
+  const config = (): Promise<ContainerdConfig> => (loaded.config ??= readContainerdConfigCached(configPath, input.cache))
+  const context: ChainContext = {
+    uid: input.uid,
+    dirs: { rootless, runtimeDir: runtimeDir.path, dataHome: dirs.dataHome, configHome: dirs.configHome },
+    kernel: readKernelFacts(),
+    bootId: input.bootId,
+    config,
+    containerd: rootless && runtimeDir.path !== null ? readContainerdProcess(stateDirOf(input.env, runtimeDir.path)) : null,
+    unshare: findProgram('unshare', readVariable(input.env, 'PATH') ?? '/usr/bin:/bin'),
+    cache: input.cache,
+    signal: new AbortController().signal,
+  }
+
+  if (choice !== null) {
+    decision.snapshotter = { name: choice.name, source: choice.source, reason: choice.reason }
+    log(`snapshotter: ${choice.name}, the user's choice (${choice.reason}); rnerdctl sets none`)
+    await warnIfChoiceDead(choice.name, decision, context)
+  } else {
+    await resolveChain(decision, context, input)
+  }
+
+  const configFile = await loaded.config
+  for (const warning of configFile?.warnings ?? []) decision.warnings.push(warning)
+  for (const file of configFile?.files ?? []) if (file.error !== null) decision.warnings.push(file.error)
+  return decision
+}
+
+function newDecision(rootless: boolean, input: DecideInput): Decision {
+  return {
+    rootless,
+    runtimeDir: { path: null, source: 'none' },
+    snapshotter: { name: null, source: 'none', reason: '' },
+    candidates: [],
+    bypass4netns: { enabled: false, reason: 'not run or create' },
+    nerdctl: { path: input.nerdctl.ok ? input.nerdctl.path : null, version: null },
+    env: {},
+    unset: [],
+    args: [],
+    warnings: [...input.options.warnings],
+    log: [],
+  }
+}
+
+// Rootless: export the runtime dir found, or remove a variable that names
+// no usable one, so nerdctl prints its own error rather than using another
+// user's sockets. Rootful: leave the variable alone.
+function applyRuntimeDir(decision: Decision, env: NodeJS.ProcessEnv, rootless: boolean): void {
+  if (!rootless) return
+  if (decision.runtimeDir.path !== null) decision.env.XDG_RUNTIME_DIR = decision.runtimeDir.path
+  else if (env.XDG_RUNTIME_DIR !== undefined) decision.unset.push('XDG_RUNTIME_DIR')
+}
+
+function stateDirOf(env: NodeJS.ProcessEnv, runtimeDir: string): string {
+  return readVariable(env, 'ROOTLESSKIT_STATE_DIR') ?? path.join(runtimeDir, 'containerd-rootless')
+}
+
+async function resolveChain(decision: Decision, context: ChainContext, input: DecideInput): Promise<void> {
+  const controller = new AbortController()
+  context.signal = controller.signal
+  const names = input.options.chain.names
+  const pending = names.map((name) => gatherCandidateFacts(name, context).then(judgeCandidate))
+
+  for (const [index, promise] of pending.entries()) {
+    const candidate = await promise
+    decision.candidates.push(candidate)
+    decision.log.push(`candidate ${candidate.name}: ${candidate.usable ? 'usable' : 'unusable'}: ${candidate.reason}`)
+    if (candidate.usable === true && !input.full) {
+      controller.abort()
+      for (const name of names.slice(index + 1)) decision.candidates.push({ name, usable: null, reason: `not checked: ${candidate.name} comes first` })
+      break
+    }
+  }
+
+  const chosen = firstUsable(decision.candidates)
+  if (chosen === null) {
+    decision.snapshotter = { name: null, source: 'none', reason: 'no snapshotter in the chain is usable' }
+    decision.warnings.push(`no usable snapshotter in [${names.join(', ')}]; CONTAINERD_SNAPSHOTTER left unset (run \`rnerdctl doctor\` for details)`)
+    return
+  }
+
+  decision.snapshotter = { name: chosen.name, source: 'detected', reason: chosen.reason }
+  decision.env.CONTAINERD_SNAPSHOTTER = chosen.name
+  decision.log.push(`snapshotter: ${chosen.name} (first usable in [${names.join(', ')}], from ${input.options.chain.source})`)
+  noteChange(decision, chosen, input)
+}
+
+function noteChange(decision: Decision, chosen: Candidate, input: DecideInput): void {
+  const last = readLastChoice(input.stateDir)
+  if (last?.name === chosen.name) return
+  // Views (env, doctor) report a change; only a real call records it.
+  if (!input.full) writeLastChoice(input.stateDir, chosen.name)
+  if (last === null) return
+
+  const previous = decision.candidates.find((candidate) => candidate.name === last.name)
+  decision.warnings.push(describeChange(last.name, chosen, previous))
+}
+
+// The user's choice always stands; a proxy plugin whose daemon is down gets
+// a warning, since nerdctl would then fail with a less helpful error.
+async function warnIfChoiceDead(name: string, decision: Decision, context: ChainContext): Promise<void> {
+  if (name === 'overlayfs' || name === 'native') return
+  const plugin = matchProxyPlugin(name, (await context.config()).plugins)
+  if (plugin === null || plugin.name !== name) return
+
+  const candidate = judgeCandidate(await gatherCandidateFacts(name, context))
+  decision.candidates.push(candidate)
+  if (candidate.usable === false) decision.warnings.push(`snapshotter "${name}" was chosen, but it cannot work now: ${candidate.reason}`)
+}

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { constants } from 'node:os'
+
+export interface ExecRequest {
+  path: string
+  args: readonly string[]
+  env: NodeJS.ProcessEnv
+}
+
+export type ChildExit = { code: number; signal: null } | { code: null; signal: NodeJS.Signals }
+
+// SIGTERM and SIGHUP always reach nerdctl. SIGINT and SIGQUIT come from the
+// terminal to the whole foreground process group, nerdctl included, so
+// forwarding them then would deliver them twice; rnerdctl forwards them
+// only when it is not in the terminal's foreground group (a `kill` aimed at
+// rnerdctl alone).
+const ALWAYS_FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT']
+const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT']
+
+// Starts nerdctl with argv[0] set to its absolute path (nerdctl re-runs
+// argv[0] inside RootlessKit's namespace, so a name found on PATH could run
+// a shim there) and inherited stdio, and resolves when it ends.
+export function execNerdctl(request: ExecRequest): Promise<ChildExit> {
+  return new Promise((resolve) => {
+    const child = spawn(request.path, request.args, {
+      argv0: request.path,
+      env: request.env,
+      stdio: 'inherit',
+    })
+
+    const forward = (signal: NodeJS.Signals): void => {
+      if (TERMINAL_SIGNALS.includes(signal) && isInForegroundGroup()) return
+      child.kill(signal)
+    }
+    const signals = [...ALWAYS_FORWARDED, ...TERMINAL_SIGNALS]
+    for (const signal of signals) process.on(signal, forward)
+
+    const finish = (exit: ChildExit): void => {
+      for (const signal of signals) process.removeListener(signal, forward)
+      resolve(exit)
+    }
+
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code === 'EACCES' || error.code === 'ENOEXEC' ? 126 : 127
+      process.stderr.write(`rnerdctl: cannot run ${request.path}: ${error.message}\n`)
+      finish({ code, signal: null })
+    })
+    child.on('exit', (code, signal) => {
+      finish(signal !== null ? { code: null, signal } : { code: code ?? 1, signal: null })
+    })
+  })
+}
+
+// Ends rnerdctl the way nerdctl ended: the same exit code, or death by the
+// same signal with its default action restored (Node ignores SIGPIPE and
+// handles SIGINT itself). A signal whose default is to be ignored, or that
+// does not kill, falls back to the shell's convention of 128 + its number.
+export function mirrorExit(exit: ChildExit): void {
+  if (exit.signal === null) {
+    process.exitCode = exit.code
+    return
+  }
+
+  const number = constants.signals[exit.signal] ?? 0
+  restoreDefaultAction(exit.signal)
+  try {
+    process.kill(process.pid, exit.signal)
+  } catch {
+    // Falls through to the exit code below.
+  }
+  setTimeout(() => process.exit(128 + number), 50).unref()
+  process.exitCode = 128 + number
+}
+
+// libuv puts back SIG_DFL when a signal's last listener goes, which also
+// undoes Node's own SIG_IGN for SIGPIPE. SIGKILL and SIGSTOP take no listener.
+function restoreDefaultAction(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal)
+  if (signal === 'SIGKILL' || signal === 'SIGSTOP') return
+  const noop = (): void => {}
+  process.on(signal, noop)
+  process.removeListener(signal, noop)
+}
+
+// /proc/self/stat holds this process's group (field 5) and the terminal's
+// foreground group (field 8); they are equal when rnerdctl is in front.
+function isInForegroundGroup(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const group = Number(fields[2])
+    const foreground = Number(fields[5])
+    return foreground > 0 && group === foreground
+  } catch {
+    return false
+  }
+}
