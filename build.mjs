@@ -9,6 +9,7 @@ import path from 'node:path'
 const LAZY_CHUNKS = {
   'own-commands': 'src/commands/index.ts',
   toml: 'src/toml-parse.ts',
+  'nerdctl-probes': 'src/nerdctl-probes.ts',
 }
 
 const chunkByPath = new Map(

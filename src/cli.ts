@@ -2,7 +2,7 @@ import { execNerdctl, mirrorExit } from './exec-nerdctl.js'
 import { lookUpNerdctl, prepareCall } from './call.js'
 import type { PreparedCall } from './call.js'
 import { printLine } from './log.js'
-import { planEnvironment } from './plan.js'
+import { planArgs, planEnvironment } from './plan.js'
 import { formatMarker, REENTRY_VARIABLE } from './reentry.js'
 import { parseBoolean, readVariable } from './settings.js'
 
@@ -57,7 +57,8 @@ async function passThrough(args: string[]): Promise<void> {
 
   const childEnv = prepared === null ? { ...env } : planEnvironment(env, prepared.decision)
   childEnv[REENTRY_VARIABLE] = formatMarker(process.pid, lookup.realPath)
-  mirrorExit(await execNerdctl({ path: lookup.path, args, env: childEnv }))
+  const finalArgs = prepared === null ? args : planArgs(args, prepared.decision)
+  mirrorExit(await execNerdctl({ path: lookup.path, args: finalArgs, env: childEnv }))
 }
 
 function readNerdctlSetting(env: NodeJS.ProcessEnv): { value: string; source: string } | null {
@@ -72,6 +73,7 @@ function report(prepared: PreparedCall, debug: boolean): void {
   for (const warning of decision.warnings) {
     if (cache.firstWarning(warning) || debug) printLine(`warning: ${warning}`)
   }
+  for (const notice of decision.notices) printLine(notice)
   if (debug) for (const line of decision.log) printLine(line)
   cache.flush()
 }

@@ -1,5 +1,9 @@
 import path from 'node:path'
-import { scanCommandLine } from './argv/scan.js'
+import { scanCommandLine, type CommandLine } from './argv/scan.js'
+import { judgeBypass4netns } from './bypass4netns.js'
+import { BUILDKIT_FIX, buildkitSocketCandidates } from './buildkit.js'
+import { isNerdctl2OrLater, nerdctlRunFlags, nerdctlVersion } from './nerdctl-facts.js'
+import { probeSocket } from './socket-probe.js'
 import type { ProbeCache } from './cache.js'
 import { gatherCandidateFacts, matchProxyPlugin, type ChainContext } from './chain-facts.js'
 import { nerdctlTomlPath, readContainerdConfigCached, readTomlFileCached } from './config-readers.js'
@@ -44,11 +48,12 @@ export async function decide(input: DecideInput): Promise<Decision> {
   log(`runtime dir: ${runtimeDir.path ?? 'none'} (source: ${runtimeDir.source})`)
   applyRuntimeDir(decision, input.env, rootless)
 
-  const scan = scanCommandLine(input.args)
+  const scan = await scanWithInstalledFlags(input)
+  decision.insertAt = scan.insertAt
   const tomlPath = nerdctlTomlPath(input.env, rootless, dirs.configHome)
   const nerdctlToml = await readTomlFileCached(tomlPath, input.cache)
   if (nerdctlToml.error !== null) decision.warnings.push(`${tomlPath}: ${nerdctlToml.error}`)
-  const tomlSnapshotter = typeof nerdctlToml.table?.snapshotter === 'string' ? nerdctlToml.table.snapshotter : null
+  const tomlSnapshotter = tomlString(nerdctlToml.table?.snapshotter)
 
   const variable = input.env.CONTAINERD_SNAPSHOTTER
   if (variable === '') decision.unset.push('CONTAINERD_SNAPSHOTTER')
@@ -69,13 +74,19 @@ export async function decide(input: DecideInput): Promise<Decision> {
     signal: new AbortController().signal,
   }
 
-  if (choice !== null) {
+  const snapshotterDone = (async () => {
+    if (choice === null) return resolveChain(decision, context, input)
     decision.snapshotter = { name: choice.name, source: choice.source, reason: choice.reason }
     log(`snapshotter: ${choice.name}, the user's choice (${choice.reason}); rnerdctl sets none`)
-    await warnIfChoiceDead(choice.name, decision, context)
-  } else {
-    await resolveChain(decision, context, input)
-  }
+    return warnIfChoiceDead(choice.name, decision, context)
+  })()
+  const namespace = scan.namespace ?? readVariable(input.env, 'CONTAINERD_NAMESPACE') ?? tomlString(nerdctlToml.table?.namespace) ?? 'default'
+  await Promise.all([
+    snapshotterDone,
+    decideBypass4netns(decision, scan, input),
+    checkBuildkit(decision, scan, namespace, input),
+    input.full && input.nerdctl.ok ? nerdctlVersion(input.nerdctl.realPath, input.cache).then((version) => (decision.nerdctl.version = version)) : null,
+  ])
 
   const configFile = await loaded.config
   for (const warning of configFile?.warnings ?? []) decision.warnings.push(warning)
@@ -94,7 +105,9 @@ function newDecision(rootless: boolean, input: DecideInput): Decision {
     env: {},
     unset: [],
     args: [],
+    insertAt: -1,
     warnings: [...input.options.warnings],
+    notices: [],
     log: [],
   }
 }
@@ -163,4 +176,54 @@ async function warnIfChoiceDead(name: string, decision: Decision, context: Chain
   const candidate = judgeCandidate(await gatherCandidateFacts(name, context))
   decision.candidates.push(candidate)
   if (candidate.usable === false) decision.warnings.push(`snapshotter "${name}" was chosen, but it cannot work now: ${candidate.reason}`)
+}
+
+// run and create stop reading flags at the image, so where the image is
+// depends on which flags take a value: the installed nerdctl's own list
+// when it gives one, else the built-in table.
+async function scanWithInstalledFlags(input: DecideInput): Promise<CommandLine> {
+  const scan = scanCommandLine(input.args)
+  if ((scan.kind !== 'run' && scan.kind !== 'create') || !input.nerdctl.ok) return scan
+
+  const flags = await nerdctlRunFlags(input.nerdctl.realPath, input.cache)
+  return flags === null ? scan : scanCommandLine(input.args, flags)
+}
+
+async function decideBypass4netns(decision: Decision, scan: CommandLine, input: DecideInput): Promise<void> {
+  const runtimeDir = decision.runtimeDir.path
+  const wanted = (scan.kind === 'run' || scan.kind === 'create') && decision.rootless && input.options.bypass4netns.enabled
+  const socket =
+    wanted && runtimeDir !== null && scan.bypass4netns === null
+      ? await probeSocket(path.join(runtimeDir, 'bypass4netnsd.sock'), { uid: input.uid, mode: 'connect', timeoutMs: 150 })
+      : null
+  const nerdctl2 = socket?.alive === true && input.nerdctl.ok && isNerdctl2OrLater(await nerdctlVersion(input.nerdctl.realPath, input.cache))
+
+  const verdict = judgeBypass4netns({ scan, rootless: decision.rootless, setting: input.options.bypass4netns, socket, nerdctl2 })
+  decision.bypass4netns = { enabled: verdict.enabled, reason: verdict.reason }
+  decision.args.push(...verdict.args)
+  decision.log.push(`bypass4netns: ${verdict.enabled ? 'on' : 'off'}: ${verdict.reason}`)
+}
+
+// nerdctl finds a running BuildKit itself; rnerdctl only says what to do
+// when none runs, before the build fails.
+async function checkBuildkit(decision: Decision, scan: CommandLine, namespace: string, input: DecideInput): Promise<void> {
+  if (scan.kind !== 'build' && scan.kind !== 'builder') return
+  if (scan.buildkitHost !== null || readVariable(input.env, 'BUILDKIT_HOST') !== undefined) return
+  const runDir = decision.runtimeDir.path
+  if (runDir === null) return
+
+  const candidates = buildkitSocketCandidates(runDir, namespace)
+  const verdicts = await Promise.all(candidates.map((socket) => probeSocket(socket, { uid: input.uid, mode: 'connect', timeoutMs: 150 })))
+  const live = verdicts.findIndex((verdict) => verdict.alive)
+  if (live !== -1) {
+    decision.log.push(`buildkit: ${candidates[live]} answers; nerdctl finds it itself`)
+    return
+  }
+
+  const fix = decision.rootless ? BUILDKIT_FIX : 'systemctl enable --now buildkit'
+  decision.notices.push(`no BuildKit daemon answers at ${candidates.join(', ')}: start one with \`${fix}\`, or set BUILDKIT_HOST`)
+}
+
+function tomlString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null
 }

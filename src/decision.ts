@@ -15,8 +15,13 @@ export interface Decision {
   nerdctl: { path: string | null; version: string | null }
   env: Record<string, string>
   unset: string[]
+  // Options inserted at `insertAt`, right after the subcommand path.
   args: string[]
+  insertAt: number
+  // Printed once per condition per boot.
   warnings: string[]
+  // Printed on every call they apply to.
+  notices: string[]
   // Each step and its reason, for RNERDCTL_DEBUG.
   log: string[]
 }

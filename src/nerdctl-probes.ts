@@ -1,0 +1,27 @@
+import { execa } from 'execa'
+import { parseRunHelp } from './argv/run-help.js'
+import type { RunFlagTable } from './argv/flags.js'
+
+// Questions only the installed nerdctl can answer. Both commands stay
+// outside RootlessKit's namespace (nerdctl does not enter it for --version
+// or help). This chunk loads execa, so it loads only on a cache miss:
+// callers keep the answers per nerdctl binary.
+
+const TIMEOUT_MS = 5000
+
+export async function readNerdctlVersion(nerdctl: string): Promise<string | null> {
+  const result = await execa(nerdctl, ['--version'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl })
+  return result.exitCode === 0 ? parseVersionOutput(String(result.stdout)) : null
+}
+
+// `nerdctl --version` prints "nerdctl version 2.0.0" (a "v" prefix and
+// pre-release suffixes such as "-beta.3" occur too).
+export function parseVersionOutput(output: string): string | null {
+  const match = /\bversion\s+v?(\d+\.\d+(?:\.\d+)?(?:[-+][\w.+-]*)?)/.exec(output)
+  return match?.[1] ?? null
+}
+
+export async function readRunFlags(nerdctl: string): Promise<RunFlagTable | null> {
+  const result = await execa(nerdctl, ['run', '--help'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: { NO_COLOR: '1' } })
+  return result.exitCode === 0 ? parseRunHelp(String(result.stdout)) : null
+}
