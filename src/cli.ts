@@ -1,6 +1,7 @@
 import { execNerdctl, mirrorExit } from './exec-nerdctl.js'
 import { lookUpNerdctl, prepareCall } from './call.js'
 import type { PreparedCall } from './call.js'
+import { formatOwnHelp, isTopLevelHelp } from './help-text.js'
 import { printLine } from './log.js'
 import { planArgs, planEnvironment } from './plan.js'
 import { formatMarker, REENTRY_VARIABLE } from './reentry.js'
@@ -19,9 +20,8 @@ export interface MainOptions {
 export function main(options: MainOptions): void {
   const args = process.argv.slice(2)
   const command = args[0]
-  const run = options.calledAs === 'rnerdctl' && command !== undefined && OWN_COMMANDS.has(command)
-    ? runOwnCommand(args)
-    : passThrough(args)
+  const own = options.calledAs === 'rnerdctl'
+  const run = own && command !== undefined && OWN_COMMANDS.has(command) ? runOwnCommand(args) : passThrough(args, own)
 
   run.catch((error: unknown) => {
     printLine(`internal error: ${(error as Error)?.stack ?? String(error)}`)
@@ -34,7 +34,7 @@ async function runOwnCommand(args: string[]): Promise<void> {
   process.exitCode = await commands.runOwnCommand(args)
 }
 
-async function passThrough(args: string[]): Promise<void> {
+async function passThrough(args: string[], own: boolean): Promise<void> {
   const env = process.env
   const debug = parseBoolean(env.RNERDCTL_DEBUG) === true
   let prepared: PreparedCall | null = null
@@ -49,8 +49,10 @@ async function passThrough(args: string[]): Promise<void> {
 
   const lookup = prepared?.lookup ?? lookUpNerdctl(env, { nerdctl: readNerdctlSetting(env) })
   if (prepared !== null) report(prepared, debug || prepared.options.debug)
+  const helpSection = own && isTopLevelHelp(args)
   if (!lookup.ok) {
     printLine(lookup.message)
+    if (helpSection) process.stdout.write(formatOwnHelp())
     process.exitCode = lookup.exitCode
     return
   }
@@ -58,7 +60,9 @@ async function passThrough(args: string[]): Promise<void> {
   const childEnv = prepared === null ? { ...env } : planEnvironment(env, prepared.decision)
   childEnv[REENTRY_VARIABLE] = formatMarker(process.pid, lookup.realPath)
   const finalArgs = prepared === null ? args : planArgs(args, prepared.decision)
-  mirrorExit(await execNerdctl({ path: lookup.path, args: finalArgs, env: childEnv }))
+  const exit = await execNerdctl({ path: lookup.path, args: finalArgs, env: childEnv })
+  if (helpSection && exit.code === 0) process.stdout.write(formatOwnHelp())
+  mirrorExit(exit)
 }
 
 function readNerdctlSetting(env: NodeJS.ProcessEnv): { value: string; source: string } | null {

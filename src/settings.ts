@@ -14,7 +14,7 @@ export const ENVIRONMENT: readonly SettingRow[] = [
   { name: 'RNERDCTL_DEBUG', values: 'boolean', fallback: 'off', meaning: 'log each decision and its reason to stderr' },
   { name: 'RNERDCTL_SNAPSHOTTERS', values: 'comma-separated snapshotter names', fallback: 'stargz,overlayfs,fuse-overlayfs,native', meaning: 'the snapshotter chain, first usable wins' },
   { name: 'RNERDCTL_BYPASS4NETNS', values: 'boolean', fallback: 'on', meaning: 'add bypass4netns to run/create when bypass4netnsd answers' },
-  { name: 'RNERDCTL_NO_CACHE', values: 'boolean', fallback: 'off', meaning: 'ignore and do not write cached probe results' },
+  { name: 'RNERDCTL_NO_CACHE', values: 'boolean', fallback: 'off', meaning: 'ignore cached probe results and probe again' },
   { name: 'RNERDCTL_CONFIG', values: 'path', fallback: '$XDG_CONFIG_HOME/rnerdctl/config.toml', meaning: "rnerdctl's own config file" },
   { name: 'XDG_RUNTIME_DIR', values: 'directory owned by the caller, mode without group/other write', fallback: '/run/user/<uid>', meaning: 'rootless runtime dir (sockets, RootlessKit state)' },
   { name: 'XDG_CONFIG_HOME', values: 'directory', fallback: '~/.config', meaning: "where containerd's, nerdctl's and rnerdctl's configs live" },
