@@ -10,6 +10,7 @@ import { ownDirs } from './paths.js'
 import { judgeReentry, readAncestors, REENTRY_VARIABLE } from './reentry.js'
 import { findRuntimeDir } from './runtime-dir.js'
 import { parseBoolean, readVariable } from './settings.js'
+import { distrustOwnConfigFile, type OwnerStat } from './trust.js'
 
 export interface PreparedCall {
   lookup: NerdctlLookup
@@ -40,7 +41,8 @@ export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
   })
 
   const configPath = readVariable(input.env, 'RNERDCTL_CONFIG') ?? path.join(own.config, 'config.toml')
-  const options = resolveOptions(input.env, await readTomlFileCached(configPath, cache))
+  const trust = (stat: OwnerStat): string | null => distrustOwnConfigFile(stat, uid)
+  const options = resolveOptions(input.env, await readTomlFileCached(configPath, cache, trust))
   const lookup = lookUpNerdctl(input.env, options)
   const decision = await decide({
     args: input.args,
@@ -73,6 +75,7 @@ export function lookUpNerdctl(env: NodeJS.ProcessEnv, options: Pick<Options, 'ne
     pathVariable: env.PATH ?? '',
     cwd: safeCwd(),
     exclude,
+    uid: process.geteuid?.() ?? 0,
   })
 }
 

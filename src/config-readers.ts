@@ -4,6 +4,7 @@ import { readContainerdConfig, type ContainerdConfig } from './containerd-config
 import { readConfigFile } from './read-file.js'
 import { statSignature } from './stat-signature.js'
 import type { TomlTable } from './toml-parse.js'
+import type { TrustCheck } from './trust.js'
 
 // Config readers that go through the probe cache: each parsed result is
 // kept with the path, size and mtime of every file it came from, so the
@@ -14,13 +15,13 @@ export async function loadTomlParser(): Promise<typeof import('./toml-parse.js')
   return module.parseToml
 }
 
-export async function readContainerdConfigCached(mainPath: string, cache: ProbeCache): Promise<ContainerdConfig> {
+export async function readContainerdConfigCached(mainPath: string, cache: ProbeCache, trust?: TrustCheck): Promise<ContainerdConfig> {
   const stored = cache.get<{ deps: unknown; config: ContainerdConfig }>(`containerd-config:${mainPath}`, 'any')
   if (stored !== undefined && JSON.stringify(stored.deps) === JSON.stringify(containerdConfigDeps(stored.config))) {
     return stored.config
   }
 
-  const config = readContainerdConfig(mainPath, await loadTomlParser())
+  const config = readContainerdConfig(mainPath, await loadTomlParser(), trust)
   cache.set(`containerd-config:${mainPath}`, 'any', { deps: containerdConfigDeps(config), config })
   return config
 }
@@ -43,19 +44,22 @@ export interface TomlFileRead {
 
 // Reads a small TOML file (nerdctl.toml, rnerdctl's config). A missing file
 // is no error; any other failure is returned as a one-line reason.
-export async function readTomlFileCached(file: string, cache: ProbeCache): Promise<TomlFileRead> {
+export async function readTomlFileCached(file: string, cache: ProbeCache, trust?: TrustCheck): Promise<TomlFileRead> {
   const deps = statSignature(file)
   const stored = cache.get<TomlFileRead>(`toml:${file}`, deps)
   if (stored !== undefined) return stored
 
-  const result = await readTomlFile(file)
+  const result = await readTomlFile(file, trust)
   cache.set(`toml:${file}`, deps, result)
   return result
 }
 
-async function readTomlFile(file: string): Promise<TomlFileRead> {
+async function readTomlFile(file: string, trust?: TrustCheck): Promise<TomlFileRead> {
   const read = readConfigFile(file)
   if (!read.ok) return { path: file, table: null, error: read.missing ? null : read.reason }
+
+  const distrust = trust?.(read.stat) ?? null
+  if (distrust !== null) return { path: file, table: null, error: `not trusted: it ${distrust} (fix: chown $(id -un) ${file} && chmod go-w ${file})` }
 
   const parsed = (await loadTomlParser())(read.text)
   if (!parsed.ok) return { path: file, table: null, error: `line ${parsed.line}: invalid TOML: ${parsed.message}` }

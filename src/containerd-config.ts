@@ -3,6 +3,7 @@ import path from 'node:path'
 import { glob, hasGlobMeta } from './glob.js'
 import { readConfigFile } from './read-file.js'
 import type { TomlResult, TomlTable } from './toml-parse.js'
+import type { TrustCheck } from './trust.js'
 
 // containerd's config.toml and its `imports`, reduced to what rnerdctl
 // needs: the proxy plugins of type "snapshot". containerd accepts config
@@ -37,7 +38,9 @@ const MAX_CONFIG_FILES = 64
 
 export type ParseToml = (text: string) => TomlResult
 
-export function readContainerdConfig(mainPath: string, parse: ParseToml): ContainerdConfig {
+// `trust`, when given, rejects files that someone else could have written:
+// their plugins then count as unavailable.
+export function readContainerdConfig(mainPath: string, parse: ParseToml, trust?: TrustCheck): ContainerdConfig {
   const config: ContainerdConfig = { files: [], globDirs: [], plugins: [], warnings: [] }
   const seen = new Set<string>()
   const queue = [mainPath]
@@ -48,7 +51,7 @@ export function readContainerdConfig(mainPath: string, parse: ParseToml): Contai
     if (seen.has(key)) continue
     seen.add(key)
 
-    const table = readOneFile(file, parse, config)
+    const table = readOneFile(file, parse, config, trust)
     if (table !== null) queue.push(...resolveImports(file, table, config))
   }
 
@@ -56,7 +59,7 @@ export function readContainerdConfig(mainPath: string, parse: ParseToml): Contai
   return config
 }
 
-function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig): TomlTable | null {
+function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig, trust?: TrustCheck): TomlTable | null {
   const read = readConfigFile(file)
   const state: ConfigFileState = {
     path: file,
@@ -69,6 +72,12 @@ function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig): 
 
   if (!read.ok) {
     if (!read.missing) state.error = `${file}: ${read.reason}`
+    return null
+  }
+
+  const distrust = trust?.(read.stat) ?? null
+  if (distrust !== null) {
+    state.error = `${file}: not trusted: it ${distrust}; its proxy plugins are ignored (fix: chmod go-w ${file})`
     return null
   }
 

@@ -4,6 +4,7 @@ import { judgeBypass4netns } from './bypass4netns.js'
 import { BUILDKIT_FIX, buildkitSocketCandidates } from './buildkit.js'
 import { isNerdctl2OrLater, nerdctlRunFlags, nerdctlVersion } from './nerdctl-facts.js'
 import { probeSocket } from './socket-probe.js'
+import { distrustOwnConfigFile, type OwnerStat } from './trust.js'
 import type { ProbeCache } from './cache.js'
 import { gatherCandidateFacts, matchProxyPlugin, type ChainContext } from './chain-facts.js'
 import { nerdctlTomlPath, readContainerdConfigCached, readTomlFileCached } from './config-readers.js'
@@ -61,7 +62,8 @@ export async function decide(input: DecideInput): Promise<Decision> {
 
   const configPath = rootless ? path.join(dirs.configHome, 'containerd', 'config.toml') : '/etc/containerd/config.toml'
   const loaded: { config?: Promise<ContainerdConfig> } = {}
-  const config = (): Promise<ContainerdConfig> => (loaded.config ??= readContainerdConfigCached(configPath, input.cache))
+  const trust = (stat: OwnerStat): string | null => distrustOwnConfigFile(stat, input.uid)
+  const config = (): Promise<ContainerdConfig> => (loaded.config ??= readContainerdConfigCached(configPath, input.cache, trust))
   const context: ChainContext = {
     uid: input.uid,
     dirs: { rootless, runtimeDir: runtimeDir.path, dataHome: dirs.dataHome, configHome: dirs.configHome },
@@ -69,7 +71,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
     bootId: input.bootId,
     config,
     containerd: rootless && runtimeDir.path !== null ? readContainerdProcess(stateDirOf(input.env, runtimeDir.path)) : null,
-    unshare: findProgram('unshare', readVariable(input.env, 'PATH') ?? '/usr/bin:/bin'),
+    unshare: findProgram('unshare', readVariable(input.env, 'PATH') ?? '/usr/bin:/bin', input.uid),
     cache: input.cache,
     signal: new AbortController().signal,
   }

@@ -1,5 +1,6 @@
 import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { distrustProgram } from './trust.js'
 
 // A line that rnerdctl's own entry files carry, so a copy of the shim is
 // recognised even where its real path tells nothing.
@@ -16,6 +17,7 @@ export interface LookupInput {
   // Real paths of rnerdctl's own entry files, and of any nerdctl found to
   // lead back into rnerdctl.
   exclude: ReadonlySet<string>
+  uid: number
 }
 
 const NOT_FOUND_HINT = 'install nerdctl (https://github.com/containerd/nerdctl/releases) or set RNERDCTL_NERDCTL=/path/to/nerdctl'
@@ -24,15 +26,23 @@ export function findNerdctl(input: LookupInput): NerdctlLookup {
   if (input.explicit !== null) return checkExplicit(input)
 
   let notExecutable: string | null = null
+  let untrusted: string | null = null
   for (const dir of input.pathVariable.split(':')) {
     const candidate = path.resolve(input.cwd, dir === '' ? '.' : dir, 'nerdctl')
     const verdict = inspectCandidate(candidate, input.exclude)
-    if (verdict === 'ok') return { ok: true, path: candidate, realPath: realpathSync(candidate), source: 'PATH' }
+    if (verdict === 'ok') {
+      const distrust = distrustProgram(candidate, input.uid)
+      if (distrust === null) return { ok: true, path: candidate, realPath: realpathSync(candidate), source: 'PATH' }
+      untrusted ??= distrust
+    }
     if (verdict === 'not-executable') notExecutable ??= candidate
   }
 
   if (notExecutable !== null) {
     return { ok: false, exitCode: 126, message: `${notExecutable} is not executable (fix: chmod +x ${notExecutable})` }
+  }
+  if (untrusted !== null) {
+    return { ok: false, exitCode: 126, message: `refusing to run nerdctl: ${untrusted} (fix: install nerdctl where only root or you can write)` }
   }
   return { ok: false, exitCode: 127, message: `nerdctl not found on PATH: ${NOT_FOUND_HINT}` }
 }
@@ -41,7 +51,11 @@ function checkExplicit(input: LookupInput): NerdctlLookup {
   const { value, source } = input.explicit as { value: string; source: string }
   const candidate = path.resolve(input.cwd, value)
   const verdict = inspectCandidate(candidate, input.exclude)
-  if (verdict === 'ok') return { ok: true, path: candidate, realPath: realpathSync(candidate), source }
+  if (verdict === 'ok') {
+    const distrust = distrustProgram(candidate, input.uid)
+    if (distrust === null) return { ok: true, path: candidate, realPath: realpathSync(candidate), source }
+    return { ok: false, exitCode: 126, message: `refusing to run ${candidate} (from ${source}): ${distrust}` }
+  }
   if (verdict === 'not-executable') return { ok: false, exitCode: 126, message: `${candidate} (from ${source}) is not executable (fix: chmod +x ${candidate})` }
   if (verdict === 'self') return { ok: false, exitCode: 127, message: `${candidate} (from ${source}) is rnerdctl itself, not nerdctl: ${NOT_FOUND_HINT}` }
   return { ok: false, exitCode: 127, message: `${candidate} (from ${source}) not found: ${NOT_FOUND_HINT}` }

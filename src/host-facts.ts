@@ -1,6 +1,7 @@
-import { closeSync, constants, openSync, readFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, openSync, readFileSync } from 'node:fs'
 import { release } from 'node:os'
 import path from 'node:path'
+import { distrustProgram } from './trust.js'
 
 // Thin readers of host facts; the rules that use them are pure functions
 // elsewhere. Each returns a plain value and never throws.
@@ -50,16 +51,19 @@ export function readContainerdProcess(stateDir: string): ContainerdProcess | nul
   return { pid, startedAtMs: bootMs + startTicks * 10 }
 }
 
-export function findProgram(name: string, pathVariable: string): string | null {
+// Finds a helper program (unshare, ctr) on PATH, skipping relative PATH
+// entries and any copy that someone other than root or the caller could
+// have replaced.
+export function findProgram(name: string, pathVariable: string, uid: number): string | null {
   for (const dir of pathVariable.split(':')) {
     if (!dir.startsWith('/')) continue
     const candidate = path.join(dir, name)
     try {
-      closeSync(openSync(candidate, constants.O_RDONLY))
-      return candidate
+      accessSync(candidate, constants.X_OK)
     } catch {
       continue
     }
+    if (distrustProgram(candidate, uid) === null) return candidate
   }
   return null
 }
