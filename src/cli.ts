@@ -4,6 +4,7 @@ import type { PreparedCall } from './call.js'
 import { formatOwnHelp, isTopLevelHelp } from './help-text.js'
 import { printLine } from './log.js'
 import { planArgs, planEnvironment } from './plan.js'
+import { planRawEnvironment, readRawCall, type RawCall } from './raw-bytes.js'
 import { formatMarker, REENTRY_VARIABLE } from './reentry.js'
 import { parseBoolean, readVariable } from './settings.js'
 
@@ -60,9 +61,25 @@ async function passThrough(args: string[], own: boolean): Promise<void> {
   const childEnv = prepared === null ? { ...env } : planEnvironment(env, prepared.decision)
   childEnv[REENTRY_VARIABLE] = formatMarker(process.pid, lookup.realPath)
   const finalArgs = prepared === null ? args : planArgs(args, prepared.decision)
-  const exit = await execNerdctl({ path: lookup.path, args: finalArgs, env: childEnv })
+  const raw = planRaw(args, childEnv, prepared)
+  const exit = await execNerdctl({ path: lookup.path, args: finalArgs, env: childEnv, raw })
   if (helpSection && exit.code === 0) process.stdout.write(formatOwnHelp())
   mirrorExit(exit)
+}
+
+// Returns the exact bytes to hand nerdctl when Node's decoding lost some,
+// with rnerdctl's own changes applied to them.
+function planRaw(args: string[], childEnv: NodeJS.ProcessEnv, prepared: PreparedCall | null): RawCall | undefined {
+  const raw = readRawCall(args, process.env)
+  if (raw === null) return undefined
+
+  const inserted = prepared === null ? [] : prepared.decision.args
+  const at = prepared === null ? -1 : prepared.decision.insertAt
+  const rawArgs = inserted.length === 0 || at < 0
+    ? raw.args
+    : [...raw.args.slice(0, at), ...inserted.map((word) => Buffer.from(word)), ...raw.args.slice(at)]
+  const set: Record<string, string> = { ...(prepared?.decision.env ?? {}), [REENTRY_VARIABLE]: childEnv[REENTRY_VARIABLE] as string }
+  return { args: rawArgs, env: planRawEnvironment(raw.env, set, prepared?.decision.unset ?? []) }
 }
 
 function readNerdctlSetting(env: NodeJS.ProcessEnv): { value: string; source: string } | null {

@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
+import { prepareTrampoline } from './raw-bytes.js'
 
 export interface ExecRequest {
   path: string
   args: readonly string[]
   env: NodeJS.ProcessEnv
+  // Set when argv or the environment holds bytes that are not UTF-8: then
+  // nerdctl is started through the trampoline in raw-bytes.ts.
+  raw?: { args: Buffer[]; env: Buffer[] }
 }
 
 export type ChildExit = { code: number; signal: null } | { code: null; signal: NodeJS.Signals }
@@ -23,11 +27,9 @@ const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT']
 // a shim there) and inherited stdio, and resolves when it ends.
 export function execNerdctl(request: ExecRequest): Promise<ChildExit> {
   return new Promise((resolve) => {
-    const child = spawn(request.path, request.args, {
-      argv0: request.path,
-      env: request.env,
-      stdio: 'inherit',
-    })
+    const child = request.raw === undefined
+      ? spawn(request.path, request.args, { argv0: request.path, env: request.env, stdio: 'inherit' })
+      : spawn('/bin/bash', prepareTrampoline(request.path, request.raw.args, request.raw.env), { env: {}, stdio: 'inherit' })
 
     const forward = (signal: NodeJS.Signals): void => {
       if (TERMINAL_SIGNALS.includes(signal) && isInForegroundGroup()) return
