@@ -3,10 +3,11 @@ import type { ProbeCache } from './cache.js'
 import type { ContainerdConfig, ProxyPlugin } from './containerd-config.js'
 import type { ContainerdProcess, KernelFacts } from './host-facts.js'
 import { checkDevFuse } from './host-facts.js'
+import { findUnloadedProxyPlugin, readCachedPluginList } from './doctor/plugin-list.js'
 import { judgeRootlessFuse, judgeRootlessOverlay } from './kernel.js'
 import { testOverlayMount, type OverlayMountResult } from './overlay-test.js'
 import { foreignRuntimeDirUid, mapAddressToHost, type NamespaceDirs } from './proxy-address.js'
-import { probeSocket } from './socket-probe.js'
+import { ProbeCanceller, probeSocket } from './socket-probe.js'
 import { NEEDS_FUSE, WELL_KNOWN_SOCKETS, type CandidateFacts, type ProxyCandidateFacts } from './snapshotter-chain.js'
 
 // Gathers the facts for each candidate of the snapshotter chain. Probes run
@@ -22,7 +23,7 @@ export interface ChainContext {
   containerd: ContainerdProcess | null
   unshare: string | null
   cache: ProbeCache
-  signal: AbortSignal
+  canceller: ProbeCanceller
 }
 
 export function gatherCandidateFacts(wanted: string, context: ChainContext): Promise<CandidateFacts> {
@@ -76,7 +77,7 @@ async function gatherProxyFacts(wanted: string, context: ChainContext): Promise<
     }
   }
 
-  const options = { uid: context.uid, mode: 'http2' as const, timeoutMs: SOCKET_BUDGET_MS, signal: context.signal }
+  const options = { uid: context.uid, mode: 'http2' as const, timeoutMs: SOCKET_BUDGET_MS, canceller: context.canceller }
   facts.socket = await probeSocket(facts.hostAddress as string, options)
   return facts
 }
@@ -112,6 +113,12 @@ function findPluginProblem(
       `this config was written for another user: change the address to /run/user/${context.uid}/${hostAddress.split('/').slice(4).join('/')}`
     )
   }
+
+  // containerd's own plugin list, cached by `rnerdctl doctor` for this
+  // containerd process, settles whether the plugin loaded. Without it, a
+  // config file newer than containerd means the plugin may not be loaded.
+  const loaded = context.containerd === null ? null : readCachedPluginList(context.cache, context.containerd)
+  if (loaded !== null) return findUnloadedProxyPlugin(plugin.name, plugin.file, loaded)
 
   const mtimeMs = config.files.find((file) => file.path === plugin.file)?.mtimeMs ?? null
   if (context.containerd !== null && mtimeMs !== null && mtimeMs > context.containerd.startedAtMs) {

@@ -3,7 +3,7 @@ import { scanCommandLine, type CommandLine } from './argv/scan.js'
 import { judgeBypass4netns } from './bypass4netns.js'
 import { BUILDKIT_FIX, buildkitSocketCandidates } from './buildkit.js'
 import { isNerdctl2OrLater, nerdctlRunFlags, nerdctlVersion } from './nerdctl-facts.js'
-import { probeSocket } from './socket-probe.js'
+import { ProbeCanceller, probeSocket } from './socket-probe.js'
 import { distrustOwnConfigFile, type OwnerStat } from './trust.js'
 import type { ProbeCache } from './cache.js'
 import { gatherCandidateFacts, matchProxyPlugin, type ChainContext } from './chain-facts.js'
@@ -73,7 +73,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
     containerd: rootless && runtimeDir.path !== null ? readContainerdProcess(stateDirOf(input.env, runtimeDir.path)) : null,
     unshare: findProgram('unshare', readVariable(input.env, 'PATH') ?? '/usr/bin:/bin', input.uid),
     cache: input.cache,
-    signal: new AbortController().signal,
+    canceller: new ProbeCanceller(),
   }
 
   const snapshotterDone = (async () => {
@@ -128,8 +128,7 @@ function stateDirOf(env: NodeJS.ProcessEnv, runtimeDir: string): string {
 }
 
 async function resolveChain(decision: Decision, context: ChainContext, input: DecideInput): Promise<void> {
-  const controller = new AbortController()
-  context.signal = controller.signal
+  const canceller = context.canceller
   const names = input.options.chain.names
   const pending = names.map((name) => gatherCandidateFacts(name, context).then(judgeCandidate))
 
@@ -138,7 +137,7 @@ async function resolveChain(decision: Decision, context: ChainContext, input: De
     decision.candidates.push(candidate)
     decision.log.push(`candidate ${candidate.name}: ${candidate.usable ? 'usable' : 'unusable'}: ${candidate.reason}`)
     if (candidate.usable === true && !input.full) {
-      controller.abort()
+      canceller.cancel()
       for (const name of names.slice(index + 1)) decision.candidates.push({ name, usable: null, reason: `not checked: ${candidate.name} comes first` })
       break
     }

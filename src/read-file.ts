@@ -8,7 +8,6 @@ export type ReadResult =
   | { ok: true; text: string; stat: Stats }
   | { ok: false; missing: boolean; reason: string; stat?: Stats }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 // Reads a config file without ever blocking on it: the file is opened
 // non-blocking, and anything but a regular file (a FIFO, a device, a
@@ -44,7 +43,7 @@ function readOpenFile(fd: number, maxBytes: number): ReadResult {
   }
 
   try {
-    return { ok: true, text: utf8.decode(buffer.subarray(0, length)), stat }
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length)), stat }
   } catch {
     return { ok: false, missing: false, reason: 'not valid UTF-8', stat }
   }
