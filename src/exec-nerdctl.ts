@@ -19,7 +19,7 @@ export type ChildExit = { code: number; signal: null } | { code: null; signal: N
 // forwarding them then would deliver them twice; rnerdctl forwards them
 // only when it is not in the terminal's foreground group (a `kill` aimed at
 // rnerdctl alone).
-const ALWAYS_FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT']
+const ALWAYS_FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGALRM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT']
 const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT']
 
 // Starts nerdctl with argv[0] set to its absolute path (nerdctl re-runs
