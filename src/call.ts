@@ -56,6 +56,7 @@ export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
     stateDir: own.state,
     runtimeDir,
   })
+  cache.flush()
   return { lookup, options, cache, decision }
 }
 
