@@ -76,11 +76,16 @@ function loadStore(options: ProbeCacheOptions): StoreFile {
 
   try {
     const store = JSON.parse(read.text) as StoreFile
-    if (store.bootId !== options.bootId || typeof store.entries !== 'object' || !Array.isArray(store.warned)) return empty
-    return store
+    return isStore(store, options.bootId) ? store : empty
   } catch {
     return empty
   }
+}
+
+function isStore(value: StoreFile | null, bootId: string): boolean {
+  if (typeof value !== 'object' || value === null || value.bootId !== bootId) return false
+  if (!Array.isArray(value.warned) || typeof value.entries !== 'object' || value.entries === null) return false
+  return Object.values(value.entries).every((entry) => typeof entry === 'object' && entry !== null && typeof entry.deps === 'string')
 }
 
 export function readBootId(): string {

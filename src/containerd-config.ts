@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { glob, hasGlobMeta } from './glob.js'
+import { glob } from './glob.js'
 import { readConfigFile } from './read-file.js'
 import type { TomlResult, TomlTable } from './toml-parse.js'
 import type { TrustCheck } from './trust.js'
@@ -56,7 +56,19 @@ export function readContainerdConfig(mainPath: string, parse: ParseToml, trust?:
   }
 
   if (queue.length > 0) config.warnings.push(`${mainPath}: more than ${MAX_CONFIG_FILES} imported files, the rest ignored`)
+  config.plugins = keepLastDeclaration(config.plugins)
   return config
+}
+
+// containerd merges imported files in load order, and a later file's
+// proxy plugin of the same name replaces the earlier one.
+function keepLastDeclaration(plugins: ProxyPlugin[]): ProxyPlugin[] {
+  const byName = new Map<string, ProxyPlugin>()
+  for (const plugin of plugins) {
+    byName.delete(plugin.name)
+    byName.set(plugin.name, plugin)
+  }
+  return [...byName.values()]
 }
 
 function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig, trust?: TrustCheck): TomlTable | null {
@@ -116,7 +128,8 @@ export function collectProxyPlugins(table: TomlTable, file: string, warnings: st
 }
 
 // containerd resolves a relative import against the importing file's
-// directory and expands it with filepath.Glob when it holds meta characters.
+// directory, and expands it with filepath.Glob only when it holds a `*`
+// (containerd's config.resolveImports): `conf.d/x[1].toml` is a plain name.
 function resolveImports(file: string, table: TomlTable, config: ContainerdConfig): string[] {
   const imports = table.imports
   if (imports === undefined) return []
@@ -135,22 +148,14 @@ function resolveImports(file: string, table: TomlTable, config: ContainerdConfig
 }
 
 function expandImport(pattern: string, config: ContainerdConfig): string[] {
-  if (!hasGlobMeta(pattern)) return [pattern]
+  if (!pattern.includes('*')) return [pattern]
 
-  recordGlobDirs(pattern, config)
   try {
-    return glob(pattern)
+    return glob(pattern, (dir) => config.globDirs.push({ path: dir, mtimeMs: mtimeOr(dir) }))
   } catch (error) {
     config.warnings.push(`import ${pattern}: ${(error as Error).message}`)
     return []
   }
-}
-
-function recordGlobDirs(pattern: string, config: ContainerdConfig): void {
-  const elements = pattern.split('/')
-  const firstMeta = elements.findIndex(hasGlobMeta)
-  const dir = elements.slice(0, firstMeta).join('/') || '/'
-  config.globDirs.push({ path: dir, mtimeMs: mtimeOr(dir) })
 }
 
 function isTable(value: unknown): value is TomlTable {

@@ -11,60 +11,72 @@ export function hasGlobMeta(pattern: string): boolean {
 }
 
 export function globToRegExp(element: string): RegExp {
+  const chars = [...element]
   let source = ''
-  for (let i = 0; i < element.length; i++) {
-    const char = element[i] as string
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i] as string
     if (char === '*') source += '[^/]*'
     else if (char === '?') source += '[^/]'
-    else if (char === '[') i = appendClass(element, i, (part) => (source += part))
+    else if (char === '[') i = appendClass(chars, i, element, (part) => (source += part))
     else if (char === '\\') {
-      const next = element[++i]
+      const next = chars[++i]
       if (next === undefined) throw new Error(`bad glob pattern "${element}": trailing backslash`)
       source += escapeRegExp(next)
     } else source += escapeRegExp(char)
   }
-  return new RegExp(`^${source}$`, 's')
+  // The "u" flag makes `?` match one code point, as Go matches one rune.
+  return new RegExp(`^${source}$`, 'su')
 }
 
-function appendClass(element: string, start: number, append: (part: string) => void): number {
+// A class as Go's filepath.Match reads it: at least one range, each `lo`
+// or `lo-hi`, where an unescaped `-` or `]` in place of a character is a
+// malformed pattern, and a range with lo > hi matches nothing.
+function appendClass(chars: string[], start: number, element: string, append: (part: string) => void): number {
   let i = start + 1
-  let body = ''
-  if (element[i] === '^') {
-    body += '^'
+  const negated = chars[i] === '^'
+  if (negated) i++
+
+  const readChar = (): string => {
+    let char = chars[i]
+    if (char === '\\') char = chars[++i]
+    else if (char === '-' || char === ']') throw new Error(`bad glob pattern "${element}": bad class`)
+    // Glob splits a pattern at `/` first, so a class cannot hold one.
+    if (char === undefined || char === '/') throw new Error(`bad glob pattern "${element}": unclosed class`)
     i++
+    return char
   }
 
-  let first = true
-  while (i < element.length && (element[i] !== ']' || first)) {
-    let char = element[i] as string
-    if (char === '\\') char = element[++i] ?? ''
-    if (char === '' || char === '/') throw new Error(`bad glob pattern "${element}"`)
-    body += escapeClassChar(char)
-    if (element[i + 1] === '-' && element[i + 2] !== undefined && element[i + 2] !== ']') {
-      let end = element[i + 2] as string
-      i += 2
-      if (end === '\\') end = element[++i] ?? ''
-      if (end === '' || end < char) throw new Error(`bad glob pattern "${element}": bad range`)
-      body += `-${escapeClassChar(end)}`
+  let ranges = ''
+  for (let count = 0; !(chars[i] === ']' && count > 0); count++) {
+    const lo = readChar()
+    let hi = lo
+    if (chars[i] === '-') {
+      i++
+      hi = readChar()
     }
-    first = false
-    i++
+    if (lo <= hi) ranges += lo === hi ? escapeClassChar(lo) : `${escapeClassChar(lo)}-${escapeClassChar(hi)}`
   }
 
-  if (element[i] !== ']' || body === '' || body === '^') throw new Error(`bad glob pattern "${element}": unclosed class`)
-  append(body.startsWith('^') ? `[^/${body.slice(1)}]` : `[${body}]`)
+  append(negated ? `[^/${ranges}]` : ranges === '' ? '[]' : `[${ranges}]`)
   return i
 }
 
 // Expands an absolute pattern to the existing paths it matches. Only the
 // elements that hold meta characters are matched against directory listings.
-export function glob(pattern: string): string[] {
+// `onListDir` learns each directory listed, so a caller can tell when a
+// new file there would change the result.
+export function glob(pattern: string, onListDir: (dir: string) => void = () => {}): string[] {
   if (!hasGlobMeta(pattern)) return [pattern]
 
   const elements = pattern.split('/').filter((element) => element !== '')
   let found = [pattern.startsWith('/') ? '/' : '.']
   for (const element of elements) {
-    found = hasGlobMeta(element) ? expandElement(found, globToRegExp(element)) : found.map((dir) => path.join(dir, element))
+    if (!hasGlobMeta(element)) {
+      found = found.map((dir) => path.join(dir, element))
+      continue
+    }
+    for (const dir of found) onListDir(dir)
+    found = expandElement(found, globToRegExp(element))
   }
   return found.filter((candidate) => existsSync(candidate))
 }

@@ -78,11 +78,14 @@ function resolveBoolean(
 ): { enabled: boolean; source: string } {
   const raw = env[variable]
   const parsed = parseBoolean(raw)
-  if (parsed === null) warnings.push(`${variable}=${JSON.stringify(raw)} is not a boolean; using ${fallback ? 'on' : 'off'} (fix: 1/0, true/false, yes/no or on/off)`)
   if (typeof parsed === 'boolean') return { enabled: parsed, source: variable }
 
   const value = key === '' ? undefined : table[key]
-  if (typeof value === 'boolean') return { enabled: value, source: file }
-  if (value !== undefined) warnings.push(`${file}: "${key}" must be true or false; using ${fallback}`)
-  return { enabled: fallback, source: 'default' }
+  const result = typeof value === 'boolean' ? { enabled: value, source: file } : { enabled: fallback, source: 'default' }
+  if (value !== undefined && typeof value !== 'boolean') warnings.push(`${file}: "${key}" must be true or false; using ${fallback}`)
+  if (parsed === null) {
+    const used = `${result.enabled ? 'on' : 'off'}${result.source === file ? ` from ${file}` : ''}`
+    warnings.push(`${variable}=${JSON.stringify(raw)} is not a boolean; using ${used} (fix: 1/0, true/false, yes/no or on/off)`)
+  }
+  return result
 }

@@ -54,6 +54,12 @@ function runMountScript(unshare: string, testDir: string): Promise<OverlayMountR
         return
       }
 
+      // A string code (EACCES, ENOENT) means unshare itself never ran.
+      if (typeof (error as NodeJS.ErrnoException).code === 'string') {
+        resolve({ ran: false, ok: false, detail: `cannot run ${unshare}: ${error.message}`, testDir })
+        return
+      }
+
       const message = stderr.trim().split('\n').pop() || error.message
       const namespaceFailed = /unshare failed|Operation not permitted|Invalid argument/.test(message) && !/mount/.test(message)
       resolve({ ran: !namespaceFailed, ok: false, detail: `overlay mount in ${path.dirname(testDir)} failed: ${message}`, testDir })

@@ -125,7 +125,7 @@ describe('resolveOptions booleans', () => {
 
   // The warning names the value rnerdctl goes on with, so that value must be
   // the one returned, whether it comes from the config file or the default.
-  it.fails('bad variable, config set: warning names the value used', () => {
+  it('bad variable, config set: warning names the value used', () => {
     const options = resolveOptions({ RNERDCTL_DEBUG: 'maybe' }, config({ debug: true }))
     const used = options.debug ? 'on' : 'off'
 
