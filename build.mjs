@@ -3,7 +3,7 @@
 // own, loaded only by the calls that need them (a CommonJS bundle starts ~5 ms
 // faster than an ES module one on Node 20).
 import { build } from 'esbuild'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 const LAZY_CHUNKS = {
@@ -31,8 +31,7 @@ const splitLazyChunks = {
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'))
 
-rmSync('dist', { recursive: true, force: true })
-mkdirSync('dist')
+mkdirSync('dist', { recursive: true })
 
 const entries = { rnerdctl: 'src/cli.ts', ...LAZY_CHUNKS }
 
@@ -60,6 +59,16 @@ await Promise.all(
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
       define: { RNERDCTL_VERSION: JSON.stringify(version), 'import.meta.url': 'importMetaUrl' },
     })
-    for (const output of result.outputFiles) writeFileSync(output.path, requireChunks(output.text))
+    // Each file is replaced by rename, so a test running while this build
+    // runs sees the old bundle or the new one, never none.
+    for (const output of result.outputFiles) {
+      writeFileSync(`${output.path}.tmp`, requireChunks(output.text))
+      renameSync(`${output.path}.tmp`, output.path)
+    }
   }),
 )
+
+const built = new Set(Object.keys(entries).map((name) => `${name}.cjs`))
+for (const file of readdirSync('dist')) {
+  if (!built.has(file)) rmSync(`dist/${file}`, { force: true })
+}
