@@ -57,6 +57,7 @@ async function gatherProxyFacts(wanted: string, context: ChainContext): Promise<
     declaredIn: plugin?.file ?? null,
     hostAddress: null,
     problem: null,
+    warning: null,
     socket: null,
     fuse: null,
   }
@@ -68,6 +69,9 @@ async function gatherProxyFacts(wanted: string, context: ChainContext): Promise<
 
   facts.hostAddress = mapAddressToHost(plugin.address, context.dirs)
   facts.problem = findPluginProblem(plugin, facts.hostAddress, context, config)
+  if (facts.problem !== null && facts.hostAddress !== null && foreignRuntimeDirUid(facts.hostAddress, context.uid) !== null) {
+    facts.warning = facts.problem
+  }
   if (facts.problem !== null) return facts
 
   if (NEEDS_FUSE.has(proxyKind(plugin))) {

@@ -135,6 +135,7 @@ async function resolveChain(decision: Decision, context: ChainContext, input: De
   for (const [index, promise] of pending.entries()) {
     const candidate = await promise
     decision.candidates.push(candidate)
+    if (candidate.warning !== undefined) decision.warnings.push(candidate.warning)
     decision.log.push(`candidate ${candidate.name}: ${candidate.usable ? 'usable' : 'unusable'}: ${candidate.reason}`)
     if (candidate.usable === true && !input.full) {
       canceller.cancel()

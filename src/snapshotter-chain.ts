@@ -33,6 +33,9 @@ export interface ProxyCandidateFacts {
   declaredIn: string | null
   hostAddress: string | null
   problem: string | null
+  // Said once per boot as well as in the reason: a config copied from
+  // another user needs fixing, not just a fallback.
+  warning?: string | null
   socket: SocketVerdict | null
   fuse: FuseFacts | null
 }
@@ -46,6 +49,7 @@ export interface Candidate {
   name: string
   usable: boolean | null
   reason: string
+  warning?: string
 }
 
 export function judgeCandidate(facts: CandidateFacts): Candidate {
@@ -74,7 +78,11 @@ function judgeOverlay(facts: Extract<CandidateFacts, { kind: 'overlayfs' }>): Ca
 
 function judgeProxy(facts: ProxyCandidateFacts): Candidate {
   const name = facts.name ?? facts.wanted
-  if (facts.problem !== null) return { name, usable: false, reason: facts.problem }
+  if (facts.problem !== null) {
+    const candidate: Candidate = { name, usable: false, reason: facts.problem }
+    if (facts.warning) candidate.warning = facts.warning
+    return candidate
+  }
 
   if (facts.fuse !== null) {
     if (facts.fuse.kernel.allowed === false) return { name, usable: false, reason: facts.fuse.kernel.reason }
