@@ -1,19 +1,18 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfigToml } from '../../src/setup/parse-config.js'
 import { IS_ROOT, TEST_UID } from './fixtures/world.js'
 
-// These tests run the real command line. `node build.mjs` empties dist/,
-// which other test runs in this checkout read, so the CLI is bundled into a
-// temp dir here with the same esbuild settings instead.
+// These tests run the real command line, bin/rnerdctl, on a fresh build.
+// build.mjs replaces each bundle by rename, so other test runs reading
+// dist/ meanwhile see the old bundle or the new one.
 
 const repo = path.resolve(import.meta.dirname, '..', '..')
+const bin = path.join(repo, 'bin', 'rnerdctl')
 const work = mkdtempSync(path.join(tmpdir(), 'rnerdctl-setup-cli-'))
-const bin = path.join(work, 'bin', 'rnerdctl')
 const fakeBin = path.join(work, 'fake-bin')
 
 interface CliResult {
@@ -22,22 +21,8 @@ interface CliResult {
   stderr: string
 }
 
-beforeAll(async () => {
-  const { version } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string }
-  await build({
-    entryPoints: [path.join(repo, 'src', 'cli.ts')],
-    outfile: path.join(work, 'dist', 'rnerdctl.cjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    define: { RNERDCTL_VERSION: JSON.stringify(version), 'import.meta.url': 'importMetaUrl' },
-  })
-
-  mkdirSync(path.dirname(bin))
-  writeFileSync(bin, "#!/usr/bin/env node\nrequire('../dist/rnerdctl.cjs').main({ calledAs: 'rnerdctl' })\n")
+beforeAll(() => {
+  execFileSync(process.execPath, ['build.mjs'], { cwd: repo, stdio: 'ignore' })
   mkdirSync(fakeBin)
   writeStandIn('containerd', 'sleep "${STAND_IN_DELAY:-0}"; echo "containerd github.com/containerd/containerd 1.7.24 abc"')
   chmodSync(work, 0o755)
