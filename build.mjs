@@ -62,13 +62,14 @@ await Promise.all(
     // Each file is replaced by rename, so a test running while this build
     // runs sees the old bundle or the new one, never none.
     for (const output of result.outputFiles) {
-      writeFileSync(`${output.path}.tmp`, requireChunks(output.text))
-      renameSync(`${output.path}.tmp`, output.path)
+      const temp = `${output.path}.${process.pid}.tmp`
+      writeFileSync(temp, requireChunks(output.text))
+      renameSync(temp, output.path)
     }
   }),
 )
 
 const built = new Set(Object.keys(entries).map((name) => `${name}.cjs`))
 for (const file of readdirSync('dist')) {
-  if (!built.has(file)) rmSync(`dist/${file}`, { force: true })
+  if (!built.has(file) && !file.endsWith('.tmp')) rmSync(`dist/${file}`, { force: true })
 }

@@ -7,6 +7,10 @@ import type { OwnCommand } from './own-command.js'
 
 const COMMANDS: readonly OwnCommand[] = [envCommand, doctorCommand, setupCommand, completionCommand]
 
+// Thrown from yargs' fail handler: otherwise yargs would still run the
+// command's handler after reporting a usage error.
+class UsageError extends Error {}
+
 // rnerdctl's own commands. This chunk loads yargs, so it is bundled apart
 // from the pass-through path, which never loads it.
 export async function runOwnCommand(args: string[]): Promise<number> {
@@ -19,11 +23,17 @@ export async function runOwnCommand(args: string[]): Promise<number> {
     .help()
     .version(false)
     .fail((message, error) => {
-      process.stderr.write(`rnerdctl: ${message ?? error?.message}\n`)
-      result.exitCode = 2
+      if (error !== undefined && error !== null && !(error instanceof UsageError) && message === null) throw error
+      throw new UsageError(String(message ?? error?.message).replace(/\s*\n\s*/g, ' '))
     })
 
   for (const command of COMMANDS) parser = command(parser, result)
-  await parser.parseAsync()
+  try {
+    await parser.parseAsync()
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`rnerdctl: ${error.message} (see: rnerdctl ${args[0] ?? ''} --help)\n`)
+    return 2
+  }
   return result.exitCode
 }
