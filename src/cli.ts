@@ -1,5 +1,6 @@
 import { execNerdctl, mirrorExit } from './exec-nerdctl.js'
 import { lookUpNerdctl, prepareCall } from './call.js'
+import { isCompleteRequest } from './completion/protocol.js'
 import type { PreparedCall } from './call.js'
 import { formatOwnHelp, isTopLevelHelp } from './help-text.js'
 import { printLine } from './log.js'
@@ -22,12 +23,23 @@ export function main(options: MainOptions): void {
   const args = process.argv.slice(2)
   const command = args[0]
   const own = options.calledAs === 'rnerdctl'
-  const run = own && command !== undefined && OWN_COMMANDS.has(command) ? runOwnCommand(args) : passThrough(args, own)
+  let run: Promise<void>
+  if (isCompleteRequest(command)) run = forwardCompletion(args, options.calledAs)
+  else if (own && command !== undefined && OWN_COMMANDS.has(command)) run = runOwnCommand(args)
+  else run = passThrough(args, own)
 
   run.catch((error: unknown) => {
     printLine(`internal error: ${(error as Error)?.stack ?? String(error)}`)
     process.exitCode = 70
   })
+}
+
+// Completion requests come from rnerdctl's scripts or, through the shim,
+// from nerdctl's own. They never load yargs, so a TAB stays as quick as a
+// pass-through call.
+async function forwardCompletion(args: string[], calledAs: MainOptions['calledAs']): Promise<void> {
+  const completion = await import('./completion/forward.js')
+  await completion.forwardCompletion(args, calledAs)
 }
 
 async function runOwnCommand(args: string[]): Promise<void> {
