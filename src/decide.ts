@@ -168,8 +168,8 @@ function noteChange(decision: Decision, chosen: Candidate, input: DecideInput): 
   decision.warnings.push(describeChange(last.name, chosen, previous))
 }
 
-// The user's choice always stands; a proxy plugin whose daemon is down gets
-// a warning, since nerdctl would then fail with a less helpful error.
+// The user's choice is always kept. A proxy plugin whose daemon is down
+// gets a warning, because nerdctl would then fail with a less helpful error.
 async function warnIfChoiceDead(name: string, decision: Decision, context: ChainContext): Promise<void> {
   if (name === 'overlayfs' || name === 'native') return
   const plugin = matchProxyPlugin(name, (await context.config()).plugins)
@@ -206,8 +206,8 @@ async function decideBypass4netns(decision: Decision, scan: CommandLine, input: 
   decision.log.push(`bypass4netns: ${verdict.enabled ? 'on' : 'off'}: ${verdict.reason}`)
 }
 
-// nerdctl finds a running BuildKit itself; rnerdctl only says what to do
-// when none runs, before the build fails.
+// nerdctl finds a running BuildKit itself, so rnerdctl only prints what to
+// do when none runs, before the build fails.
 async function checkBuildkit(decision: Decision, scan: CommandLine, namespace: string, input: DecideInput): Promise<void> {
   if (scan.kind !== 'build' && scan.kind !== 'builder') return
   if (scan.buildkitHost !== null || readVariable(input.env, 'BUILDKIT_HOST') !== undefined) return
@@ -218,7 +218,7 @@ async function checkBuildkit(decision: Decision, scan: CommandLine, namespace: s
   const verdicts = await Promise.all(candidates.map((socket) => probeSocket(socket, { uid: input.uid, mode: 'connect', timeoutMs: 150 })))
   const live = verdicts.findIndex((verdict) => verdict.alive)
   if (live !== -1) {
-    decision.log.push(`buildkit: ${candidates[live]} answers; nerdctl finds it itself`)
+    decision.log.push(`buildkit: ${candidates[live]} accepts connections; nerdctl finds it itself`)
     return
   }
 

@@ -7,18 +7,18 @@ export interface ExecRequest {
   path: string
   args: readonly string[]
   env: NodeJS.ProcessEnv
-  // Set when argv or the environment holds bytes that are not UTF-8: then
+  // Set when argv or the environment contains bytes that are not UTF-8: then
   // nerdctl is started through the trampoline in raw-bytes.ts.
   raw?: { args: Buffer[]; env: Buffer[] }
 }
 
 export type ChildExit = { code: number; signal: null } | { code: null; signal: NodeJS.Signals }
 
-// SIGTERM and SIGHUP always reach nerdctl. SIGINT and SIGQUIT come from the
-// terminal to the whole foreground process group, nerdctl included, so
-// forwarding them then would deliver them twice; rnerdctl forwards them
-// only when it is not in the terminal's foreground group (a `kill` aimed at
-// rnerdctl alone).
+// SIGTERM, SIGHUP and the other signals here always reach nerdctl. SIGINT
+// and SIGQUIT from the terminal go to the whole foreground process group,
+// nerdctl included, so forwarding them too would deliver them twice.
+// rnerdctl forwards them only when it is not in the terminal's foreground
+// group, which is the case of a `kill` aimed at rnerdctl alone.
 const ALWAYS_FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGALRM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT']
 const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT']
 
@@ -85,7 +85,7 @@ function restoreDefaultAction(signal: NodeJS.Signals): void {
   process.removeListener(signal, noop)
 }
 
-// /proc/self/stat holds this process's group (field 5) and the terminal's
+// /proc/self/stat contains this process's group (field 5) and the terminal's
 // foreground group (field 8); they are equal when rnerdctl is in front.
 function isInForegroundGroup(): boolean {
   try {

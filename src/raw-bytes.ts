@@ -4,10 +4,10 @@ import path from 'node:path'
 
 // Node decodes argv and the environment as UTF-8, so a byte sequence that
 // is not UTF-8 (a Latin-1 file name, say) would reach nerdctl as U+FFFD.
-// The kernel's copies in /proc/self keep the real bytes: when they differ
-// from what Node decoded, nerdctl is started through a bash trampoline that
-// reads the exact bytes from files and execs nerdctl in its own place, so
-// the exit status and signals stay nerdctl's.
+// The kernel's copies in /proc/self keep the real bytes. When they differ
+// from what Node decoded, a bash trampoline reads the exact bytes from files
+// and execs nerdctl in its own place, so the exit status and signals stay
+// nerdctl's.
 
 export interface RawCall {
   args: Buffer[]
@@ -25,7 +25,7 @@ function splitNul(data: Buffer): Buffer[] {
   return parts
 }
 
-// Returns the raw arguments and environment when either holds bytes Node
+// Returns the raw arguments and environment when either contains bytes Node
 // could not decode, or null in the usual case.
 export function readRawCall(args: readonly string[], env: NodeJS.ProcessEnv): RawCall | null {
   try {
