@@ -27,9 +27,10 @@ const TERMINAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT']
 // a shim there) and inherited stdio, and resolves when it ends.
 export function execNerdctl(request: ExecRequest): Promise<ChildExit> {
   return new Promise((resolve) => {
-    const child = request.raw === undefined
+    const trampoline = request.raw === undefined ? null : tryTrampoline(request)
+    const child = trampoline === null
       ? spawn(request.path, request.args, { argv0: request.path, env: request.env, stdio: 'inherit' })
-      : spawn('/bin/bash', prepareTrampoline(request.path, request.raw.args, request.raw.env), { env: {}, stdio: 'inherit' })
+      : spawn('/bin/bash', trampoline, { env: {}, stdio: 'inherit' })
 
     const forward = (signal: NodeJS.Signals): void => {
       if (TERMINAL_SIGNALS.includes(signal) && isInForegroundGroup()) return
@@ -52,6 +53,18 @@ export function execNerdctl(request: ExecRequest): Promise<ChildExit> {
       finish(signal !== null ? { code: null, signal } : { code: code ?? 1, signal: null })
     })
   })
+}
+
+// Without a place for the trampoline's files, nerdctl still runs, with the
+// bytes Node decoded.
+function tryTrampoline(request: ExecRequest): string[] | null {
+  const raw = request.raw as NonNullable<ExecRequest['raw']>
+  try {
+    return prepareTrampoline(request.path, raw.args, raw.env, request.env.XDG_RUNTIME_DIR)
+  } catch (error) {
+    process.stderr.write(`rnerdctl: cannot pass non-UTF-8 bytes through (${(error as Error).message}); nerdctl gets them as U+FFFD\n`)
+    return null
+  }
 }
 
 // Ends rnerdctl the way nerdctl ended: the same exit code, or death by the

@@ -1,6 +1,7 @@
 import { execa } from 'execa'
 import { parseRunHelp } from './argv/run-help.js'
 import type { RunFlagTable } from './argv/flags.js'
+import { formatMarker, REENTRY_VARIABLE } from './reentry.js'
 
 // Questions only the installed nerdctl can answer. Both commands stay
 // outside RootlessKit's namespace (nerdctl does not enter it for --version
@@ -9,8 +10,15 @@ import type { RunFlagTable } from './argv/flags.js'
 
 const TIMEOUT_MS = 5000
 
+// The re-entry marker, as for the real call: should `nerdctl` be a script
+// that runs rnerdctl again, the nested rnerdctl then skips it instead of
+// probing it again, and again.
+function probeEnv(nerdctl: string): Record<string, string> {
+  return { [REENTRY_VARIABLE]: formatMarker(process.pid, nerdctl), NO_COLOR: '1' }
+}
+
 export async function readNerdctlVersion(nerdctl: string): Promise<string | null> {
-  const result = await execa(nerdctl, ['--version'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl })
+  const result = await execa(nerdctl, ['--version'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: probeEnv(nerdctl) })
   return result.exitCode === 0 ? parseVersionOutput(String(result.stdout)) : null
 }
 
@@ -22,6 +30,6 @@ export function parseVersionOutput(output: string): string | null {
 }
 
 export async function readRunFlags(nerdctl: string): Promise<RunFlagTable | null> {
-  const result = await execa(nerdctl, ['run', '--help'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: { NO_COLOR: '1' } })
+  const result = await execa(nerdctl, ['run', '--help'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: probeEnv(nerdctl) })
   return result.exitCode === 0 ? parseRunHelp(String(result.stdout)) : null
 }

@@ -63,12 +63,27 @@ export function planRawEnvironment(raw: readonly Buffer[], set: Record<string, s
 // passed to env, which is nerdctl's absolute path.
 const TRAMPOLINE = 'mapfile -d "" -t A < "$1"; mapfile -d "" -t E < "$2"; rm -rf -- "$3"; exec /usr/bin/env -i -- "${E[@]}" "${A[@]}"'
 
-export function prepareTrampoline(nerdctl: string, args: readonly Buffer[], env: readonly Buffer[]): string[] {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rnerdctl-'))
+// The files go to a private dir in the runtime dir when there is one, else
+// in TMPDIR; the caller falls back to the decoded strings when both fail.
+export function prepareTrampoline(nerdctl: string, args: readonly Buffer[], env: readonly Buffer[], runtimeDir?: string): string[] {
+  const dir = makePrivateDir([runtimeDir, tmpdir()])
   const argsFile = path.join(dir, 'args')
   const envFile = path.join(dir, 'env')
   const nul = Buffer.from([0])
   writeFileSync(argsFile, Buffer.concat([nerdctl, ...args].flatMap((part) => [Buffer.from(part), nul])), { mode: 0o600 })
   writeFileSync(envFile, Buffer.concat(env.flatMap((entry) => [entry, nul])), { mode: 0o600 })
   return ['-c', TRAMPOLINE, 'rnerdctl-trampoline', argsFile, envFile, dir]
+}
+
+function makePrivateDir(parents: (string | undefined)[]): string {
+  let lastError: unknown = new Error('no directory for the trampoline')
+  for (const parent of parents) {
+    if (parent === undefined || parent === '') continue
+    try {
+      return mkdtempSync(path.join(parent, 'rnerdctl-'))
+    } catch (error) {
+      lastError = error
+    }
+  }
+  throw lastError
 }
