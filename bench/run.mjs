@@ -1,13 +1,16 @@
 // Measures what rnerdctl adds to a nerdctl call, as ratios within one run on
 // one machine. hyperfine (Debian's package) times each case; every case runs
 // with a clean environment, since variables such as NODE_EXTRA_CA_CERTS slow
-// every Node start. As root, the cases run as the unprivileged user
-// `nobody` with a runtime dir of their own, so the rootless path is measured.
+// every Node start. As root, the cases run as an unprivileged user, so the
+// rootless path is measured: the user `rnerdctl-bench` with a real rootless
+// containerd under RootlessKit when containerd and rootlesskit are
+// installed (doctor then checks a healthy host), else `nobody` with a
+// runtime dir of its own and no containerd.
 //
 //   npm run bench            full run; exits 1 when a target is missed
 //   npm run bench -- --quick CI mode: fewer runs, reports, never fails
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -16,16 +19,73 @@ const runs = quick ? 10 : 60
 const warmup = quick ? 2 : 5
 const repo = path.resolve(import.meta.dirname, '..')
 const asRoot = process.geteuid() === 0
-const benchUid = asRoot ? 65534 : process.geteuid()
-const benchGid = asRoot ? 65534 : process.getegid()
+const BENCH_USER = 'rnerdctl-bench'
 
 const work = mkdtempSync(path.join(tmpdir(), 'rnerdctl-bench-'))
 chmodSync(work, 0o755)
-const home = path.join(work, 'home')
-const runtimeDir = path.join(work, 'run')
-for (const dir of [home, runtimeDir]) {
-  mkdirSync(dir, { mode: 0o700 })
-  if (asRoot) chownSync(dir, benchUid, benchGid)
+const host = asRoot && hasCommands('containerd', 'rootlesskit', 'newuidmap', 'useradd') ? setUpBenchUser() : setUpScratchUser()
+const { uid: benchUid, gid: benchGid, home, runtimeDir } = host
+
+function hasCommands(...names) {
+  return names.every((name) => spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0)
+}
+
+// No containerd: a uid with a home and runtime dir in the scratch dir.
+function setUpScratchUser() {
+  const uid = asRoot ? 65534 : process.geteuid()
+  const gid = asRoot ? 65534 : process.getegid()
+  const dirs = { home: path.join(work, 'home'), runtimeDir: path.join(work, 'run') }
+  for (const dir of Object.values(dirs)) {
+    mkdirSync(dir, { mode: 0o700 })
+    if (asRoot) chownSync(dir, uid, gid)
+  }
+  writeContainerdConfig(dirs.home, dirs.runtimeDir, uid, gid)
+  return { uid, gid, ...dirs, containerd: null }
+}
+
+// A user of its own with a real rootless containerd, started the way
+// containerd-rootless.sh does it (see test/e2e/inner-containerd.sh).
+function setUpBenchUser() {
+  if (spawnSync('id', ['-u', BENCH_USER], { stdio: 'ignore' }).status !== 0) {
+    // A uid of its own, away from the ones tests use; useradd picks another if taken.
+    const free = spawnSync('getent', ['passwd', '1790'], { stdio: 'ignore' }).status !== 0
+    execFileSync('useradd', ['-m', '-s', '/bin/sh', ...(free ? ['-u', '1790'] : []), BENCH_USER])
+  }
+  const uid = Number(execFileSync('id', ['-u', BENCH_USER], { encoding: 'utf8' }))
+  const gid = Number(execFileSync('id', ['-g', BENCH_USER], { encoding: 'utf8' }))
+  const home = execFileSync('getent', ['passwd', BENCH_USER], { encoding: 'utf8' }).split(':')[5]
+  const runtimeDir = `/run/user/${uid}`
+  rmSync(runtimeDir, { recursive: true, force: true })
+  mkdirSync(runtimeDir, { recursive: true, mode: 0o700 })
+  chownSync(runtimeDir, uid, gid)
+  rmSync(path.join(home, '.config'), { recursive: true, force: true })
+  rmSync(path.join(home, '.local'), { recursive: true, force: true })
+
+  writeContainerdConfig(home, runtimeDir, uid, gid)
+  const inner = path.join(work, 'inner-containerd.sh')
+  copyFileSync(path.join(repo, 'test', 'e2e', 'inner-containerd.sh'), inner)
+  chmodSync(inner, 0o755)
+  const env = { HOME: home, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', XDG_RUNTIME_DIR: runtimeDir }
+  const args = ['--reuid', String(uid), '--regid', String(gid), '--init-groups', 'rootlesskit', `--state-dir=${runtimeDir}/containerd-rootless`,
+    '--net=host', '--copy-up=/etc', '--copy-up=/run', '--copy-up=/var/lib', '--propagation=rslave', 'sh', inner]
+  const containerd = spawn('setpriv', args, { env, stdio: 'ignore', detached: true })
+  const socket = path.join(runtimeDir, 'containerd', 'containerd.sock')
+  for (let waited = 0; !existsSync(socket); waited += 100) {
+    if (waited > 20_000) throw new Error(`rootless containerd for ${BENCH_USER} did not start: no ${socket}`)
+    execFileSync('sleep', ['0.1'])
+  }
+  return { uid, gid, home, runtimeDir, containerd }
+}
+
+function tearDownHost() {
+  if (host.containerd === null) return
+  try {
+    process.kill(-host.containerd.pid, 'SIGTERM')
+  } catch {
+    // Already gone.
+  }
+  execFileSync('sleep', ['0.5'])
+  rmSync(host.runtimeDir, { recursive: true, force: true })
 }
 
 // A stand-in nerdctl that exits at once (nerdctl is not packaged here):
@@ -56,23 +116,34 @@ function percentile(sorted, fraction) {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]
 }
 
+function frozenSocket(dir) {
+  return path.join(dir, 'frozen-snapshotter.sock')
+}
+
+// The config declares a proxy plugin "frozen", which needs no FUSE, so its
+// socket is probed whatever /dev/fuse allows. It is written before
+// containerd starts, or rnerdctl would rule the plugin out as not loaded.
+function writeContainerdConfig(home, runtimeDir, uid, gid) {
+  const dir = path.join(home, '.config', 'containerd')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, 'config.toml'), `version = 2\n[proxy_plugins.frozen]\n  type = "snapshot"\n  address = "${frozenSocket(runtimeDir)}"\n`)
+  if (asRoot) execFileSync('chown', ['-R', `${uid}:${gid}`, path.join(home, '.config')])
+}
+
 // A proxy snapshotter daemon that accepts and never answers, as a frozen
 // containerd-fuse-overlayfs-grpc would.
 function startFrozenDaemon() {
-  const socket = path.join(runtimeDir, 'containerd-fuse-overlayfs.sock')
+  const socket = frozenSocket(runtimeDir)
   const script = `require('net').createServer(() => {}).listen(process.argv[1], () => console.log('ready'))`
   const prefix = asRoot ? ['setpriv', '--reuid', String(benchUid), '--regid', String(benchGid), '--clear-groups'] : []
   const child = spawn(prefix[0] ?? process.execPath, [...prefix.slice(1), ...(asRoot ? [process.execPath] : []), '-e', script, socket], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const config = path.join(home, '.config', 'containerd', 'config.toml')
-  mkdirSync(path.dirname(config), { recursive: true })
-  writeFileSync(config, `version = 2\n[proxy_plugins."fuse-overlayfs"]\n  type = "snapshot"\n  address = "${socket}"\n`)
-  if (asRoot) execFileSync('chown', ['-R', `${benchUid}:${benchGid}`, path.join(home, '.config')])
   return new Promise((resolve) => child.stdout.once('data', () => resolve(child)))
 }
 
 function describeMachine() {
   const cpu = cpus()[0]?.model ?? 'unknown CPU'
-  return `node ${process.version}, ${cpus().length} x ${cpu}, ${asRoot ? 'cases run as uid 65534' : `uid ${benchUid}`}, ${runs} runs each`
+  const containerd = host.containerd === null ? 'no containerd' : 'a real rootless containerd'
+  return `node ${process.version}, ${cpus().length} x ${cpu}, uid ${benchUid} with ${containerd}, ${runs} runs each`
 }
 
 const results = {}
@@ -84,9 +155,10 @@ try {
   results.cold = measure('cold', `${rnerdctl} ps`, { RNERDCTL_NO_CACHE: '1' })
   results.doctor = measure('doctor', `${rnerdctl} doctor`)
   const daemon = await startFrozenDaemon()
-  results.frozen = measure('frozen', `${rnerdctl} ps`, { RNERDCTL_SNAPSHOTTERS: 'fuse-overlayfs,native' })
+  results.frozen = measure('frozen', `${rnerdctl} ps`, { RNERDCTL_SNAPSHOTTERS: 'frozen,native' })
   daemon.kill()
 } finally {
+  tearDownHost()
   rmSync(work, { recursive: true, force: true })
 }
 

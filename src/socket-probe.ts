@@ -1,5 +1,4 @@
 import { realpathSync, statSync } from 'node:fs'
-import { createConnection } from 'node:net'
 import path from 'node:path'
 
 export interface SocketVerdict {
@@ -52,6 +51,10 @@ const SETTINGS_FRAME = 0x04
 export async function probeSocket(socketPath: string, options: ProbeOptions): Promise<SocketVerdict> {
   const distrust = distrustSocket(socketPath, options.uid)
   if (distrust !== null) return { alive: false, reason: `${socketPath} ${distrust}` }
+
+  // Loaded here, not at start-up: most calls probe no socket at all, and
+  // node:net costs about 2 ms to load.
+  const { createConnection } = await import('node:net')
 
   return new Promise((resolve) => {
     const socket = createConnection({ path: socketPath })
