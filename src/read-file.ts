@@ -8,18 +8,24 @@ export type ReadResult =
   | { ok: true; text: string; stat: Stats }
   | { ok: false; missing: boolean; reason: string; stat?: Stats }
 
+export type ReadFailure = 'missing' | 'open' | 'not-file' | 'too-large'
+
+export type BytesResult =
+  | { ok: true; bytes: Buffer; stat: Stats }
+  | { ok: false; failure: ReadFailure; reason: string; stat?: Stats }
 
 // Reads a config file without ever blocking on it: the file is opened
 // non-blocking, and anything but a regular file (a FIFO, a device, a
 // directory) is rejected before the first read. A hung network or FUSE
 // filesystem can still block the read itself, which Node cannot abandon.
-export function readConfigFile(path: string, maxBytes = MAX_CONFIG_BYTES): ReadResult {
+export function readRegularFile(path: string, maxBytes = MAX_CONFIG_BYTES): BytesResult {
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', reason: describeOpenError(code) }
+    const missing = code === 'ENOENT' || code === 'ENOTDIR'
+    return { ok: false, failure: missing ? 'missing' : 'open', reason: describeOpenError(code) }
   }
 
   try {
@@ -29,10 +35,23 @@ export function readConfigFile(path: string, maxBytes = MAX_CONFIG_BYTES): ReadR
   }
 }
 
-function readOpenFile(fd: number, maxBytes: number): ReadResult {
+// readRegularFile, then UTF-8 text: a config that is not valid UTF-8 is
+// rejected rather than read with replacement characters.
+export function readConfigFile(path: string, maxBytes = MAX_CONFIG_BYTES): ReadResult {
+  const read = readRegularFile(path, maxBytes)
+  if (!read.ok) return { ok: false, missing: read.failure === 'missing', reason: read.reason, ...(read.stat && { stat: read.stat }) }
+
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(read.bytes), stat: read.stat }
+  } catch {
+    return { ok: false, missing: false, reason: 'not valid UTF-8', stat: read.stat }
+  }
+}
+
+function readOpenFile(fd: number, maxBytes: number): BytesResult {
   const stat = fstatSync(fd)
-  if (!stat.isFile()) return { ok: false, missing: false, reason: 'not a regular file', stat }
-  if (stat.size > maxBytes) return { ok: false, missing: false, reason: `larger than ${maxBytes} bytes`, stat }
+  if (!stat.isFile()) return { ok: false, failure: 'not-file', reason: 'not a regular file', stat }
+  if (stat.size > maxBytes) return { ok: false, failure: 'too-large', reason: `larger than ${maxBytes} bytes`, stat }
 
   const buffer = Buffer.alloc(stat.size)
   let length = 0
@@ -41,12 +60,7 @@ function readOpenFile(fd: number, maxBytes: number): ReadResult {
     if (read === 0) break
     length += read
   }
-
-  try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length)), stat }
-  } catch {
-    return { ok: false, missing: false, reason: 'not valid UTF-8', stat }
-  }
+  return { ok: true, bytes: buffer.subarray(0, length), stat }
 }
 
 function describeOpenError(code: string | undefined): string {

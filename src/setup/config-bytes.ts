@@ -1,5 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
-import { MAX_CONFIG_BYTES } from '../read-file.js'
+import type { Stats } from 'node:fs'
+import { MAX_CONFIG_BYTES, readRegularFile } from '../read-file.js'
 import { SetupError } from './setup-error.js'
 
 export type ConfigBytes =
@@ -11,49 +11,26 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 // Reads config.toml as bytes, for setup, which writes them back. A byte
 // order mark is split off from the text (the TOML parser rejects it) and
-// kept so it can be written back. Like readConfigFile, it opens the file
+// kept so it can be written back. readRegularFile opens the file
 // non-blocking and reads only a regular file within the size limit.
 export function readConfigBytes(file: string): ConfigBytes {
-  let fd: number
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return { missing: true }
-    throw new SetupError(`cannot open ${file}: ${(error as Error).message}`)
-  }
-
-  try {
-    return readOpenFile(fd, file)
-  } finally {
-    closeSync(fd)
-  }
-}
-
-function readOpenFile(fd: number, file: string): ConfigBytes {
-  const stat = fstatSync(fd)
-  if (!stat.isFile()) throw new SetupError(`${file} is not a regular file; point --config at a config.toml`)
-  if (stat.size > MAX_CONFIG_BYTES) {
-    throw new SetupError(`${file} is larger than ${MAX_CONFIG_BYTES} bytes, too large for a config.toml`)
-  }
-
-  const bytes = Buffer.alloc(stat.size)
-  let length = 0
-  while (length < bytes.length) {
-    const read = readSync(fd, bytes, length, bytes.length - length, null)
-    if (read === 0) break
-    length += read
+  const read = readRegularFile(file)
+  if (!read.ok) {
+    if (read.failure === 'missing') return { missing: true }
+    if (read.failure === 'not-file') throw new SetupError(`${file} is not a regular file; point --config at a config.toml`)
+    if (read.failure === 'too-large') throw new SetupError(`${file} is larger than ${MAX_CONFIG_BYTES} bytes, too large for a config.toml`)
+    throw new SetupError(`cannot open ${file}: ${read.reason}`)
   }
 
   let text: string
   try {
-    text = utf8.decode(bytes.subarray(0, length))
+    text = utf8.decode(read.bytes)
   } catch {
     throw new SetupError(`${file} is not valid UTF-8; containerd reads config.toml as UTF-8, so convert it first`)
   }
 
   const bom = text.startsWith(UTF8_BOM)
-  return { missing: false, bytes: bytes.subarray(0, length), text: bom ? text.slice(1) : text, bom, stat }
+  return { missing: false, bytes: read.bytes, text: bom ? text.slice(1) : text, bom, stat: read.stat }
 }
 
 export function encodeConfigText(text: string, bom: boolean): Buffer {
