@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { readVariable } from './settings.js'
 
 // What rnerdctl needs to know of a directory: stat follows symlinks, so a
@@ -15,6 +16,10 @@ export interface RuntimeDirInput {
   variableStat: DirStat | null
   defaultPath: string
   defaultStat: DirStat | null
+  // For the fix in the warning: the user's name (null without a passwd
+  // entry) and whether systemd runs (it makes /run/user/<uid> at login).
+  userName?: string | null
+  systemd?: boolean
 }
 
 export type RuntimeDirSource = 'env' | 'default' | 'none'
@@ -45,17 +50,31 @@ export function resolveRuntimeDir(input: RuntimeDirInput): RuntimeDir {
 
     if (problem === null) return { path: input.variable, source: 'env', warnings }
 
-    warnings.push(`ignoring XDG_RUNTIME_DIR=${input.variable}: it ${problem}; no socket in it is trusted`)
+    const fallback = distrustRuntimeDir(input.defaultStat, input.uid) === null ? `using ${input.defaultPath} instead` : 'and there is no other'
+    warnings.push(`ignoring XDG_RUNTIME_DIR=${input.variable}: it ${problem}, so no socket in it is trusted; ${fallback}`)
   }
 
   const problem = distrustRuntimeDir(input.defaultStat, input.uid)
   if (problem === null) return { path: input.defaultPath, source: 'default', warnings }
 
-  warnings.push(
-    `no runtime dir for uid ${input.uid} (${input.defaultPath} ${problem}): ` +
-      `run \`loginctl enable-linger $(id -un)\` as root, or log in through ssh or \`machinectl shell\``,
-  )
+  warnings.push(`no runtime dir for uid ${input.uid}: ${input.defaultPath} ${problem} (fix: ${runtimeDirFix(input)})`)
   return { path: null, source: 'none', warnings }
+}
+
+// The fix depends on what is wrong: a missing dir is made at login by
+// systemd-logind (lingering keeps it), or by hand where systemd is absent;
+// a dir with the wrong mode or owner needs that mended.
+export function runtimeDirFix(input: RuntimeDirInput): string {
+  const dir = input.defaultPath
+  if (input.defaultStat !== null && input.defaultStat.isDirectory && input.defaultStat.uid === input.uid) return `chmod 700 ${dir}`
+  if (input.defaultStat !== null) return `as root: chown ${input.uid} ${dir} && chmod 700 ${dir}, after checking who made it`
+
+  const user = input.userName ?? String(input.uid)
+  const linger = `loginctl enable-linger ${user}`
+  if (input.systemd === false) {
+    return `as root: install -d -m 0700 -o ${input.uid} ${dir}, since no systemd runs here to make it at login (with systemd: ${linger})`
+  }
+  return `as root: ${linger}; or log in through ssh or \`machinectl shell ${user}@\``
 }
 
 export function statDir(path: string): DirStat | null {
@@ -67,17 +86,31 @@ export function statDir(path: string): DirStat | null {
   }
 }
 
-// Rootful calls use /run, and leave XDG_RUNTIME_DIR alone.
+// Rootful calls use /run, and leave XDG_RUNTIME_DIR alone. The user's name
+// and systemd are looked up only when a warning needs them.
 export function findRuntimeDir(env: NodeJS.ProcessEnv, uid: number): RuntimeDir {
   if (uid === 0) return { path: '/run', source: 'default', warnings: [] }
 
   const variable = readVariable(env, 'XDG_RUNTIME_DIR')
   const defaultPath = `/run/user/${uid}`
-  return resolveRuntimeDir({
+  const input: RuntimeDirInput = {
     uid,
     variable,
     variableStat: variable === undefined ? null : statDir(variable),
     defaultPath,
     defaultStat: statDir(defaultPath),
-  })
+  }
+  if (distrustRuntimeDir(input.defaultStat, uid) !== null) {
+    input.userName = readUserName()
+    input.systemd = existsSync('/run/systemd/system')
+  }
+  return resolveRuntimeDir(input)
+}
+
+function readUserName(): string | null {
+  try {
+    return userInfo().username
+  } catch {
+    return null
+  }
 }

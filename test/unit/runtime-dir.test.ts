@@ -80,35 +80,35 @@ describe('resolveRuntimeDir', () => {
       input: { variable: '/run/user/1000', variableStat: dir(1000, 0o700) },
       path: DEFAULT_PATH,
       source: 'default',
-      warnings: ['ignoring XDG_RUNTIME_DIR=/run/user/1000: it is owned by uid 1000, not 1001; no socket in it is trusted'],
+      warnings: ['ignoring XDG_RUNTIME_DIR=/run/user/1000: it is owned by uid 1000, not 1001, so no socket in it is trusted; using /run/user/1001 instead'],
     },
     {
       name: 'variable group-writable',
       input: { variable: '/srv/shared-run', variableStat: dir(UID, 0o775) },
       path: DEFAULT_PATH,
       source: 'default',
-      warnings: ['ignoring XDG_RUNTIME_DIR=/srv/shared-run: it is writable by group or others (mode 775); no socket in it is trusted'],
+      warnings: ['ignoring XDG_RUNTIME_DIR=/srv/shared-run: it is writable by group or others (mode 775), so no socket in it is trusted; using /run/user/1001 instead'],
     },
     {
       name: 'variable relative',
       input: { variable: 'run/user/1001', variableStat: OWN },
       path: DEFAULT_PATH,
       source: 'default',
-      warnings: ['ignoring XDG_RUNTIME_DIR=run/user/1001: it is not an absolute path; no socket in it is trusted'],
+      warnings: ['ignoring XDG_RUNTIME_DIR=run/user/1001: it is not an absolute path, so no socket in it is trusted; using /run/user/1001 instead'],
     },
     {
       name: 'variable missing',
       input: { variable: '/run/user/1001-gone', variableStat: null },
       path: DEFAULT_PATH,
       source: 'default',
-      warnings: ['ignoring XDG_RUNTIME_DIR=/run/user/1001-gone: it does not exist; no socket in it is trusted'],
+      warnings: ['ignoring XDG_RUNTIME_DIR=/run/user/1001-gone: it does not exist, so no socket in it is trusted; using /run/user/1001 instead'],
     },
     {
       name: 'variable a file',
       input: { variable: '/home/u/run', variableStat: FILE },
       path: DEFAULT_PATH,
       source: 'default',
-      warnings: ['ignoring XDG_RUNTIME_DIR=/home/u/run: it is not a directory; no socket in it is trusted'],
+      warnings: ['ignoring XDG_RUNTIME_DIR=/home/u/run: it is not a directory, so no socket in it is trusted; using /run/user/1001 instead'],
     },
   ])('$name', ({ input, path: expectedPath, source, warnings }) => {
     const result = resolve(input)
@@ -125,8 +125,21 @@ describe('resolveRuntimeDir', () => {
     expect(result.source).toBe('none')
     expect(result.warnings).toHaveLength(1)
     expect(result.warnings[0]).toContain('loginctl enable-linger')
-    expect(result.warnings[0]).toContain('no runtime dir for uid 1001 (/run/user/1001 does not exist)')
+    expect(result.warnings[0]).toContain('no runtime dir for uid 1001: /run/user/1001 does not exist')
     expect(result.warnings[0]).toContain('machinectl shell')
+  })
+
+  it.each([
+    ['missing, systemd, named', { defaultStat: null, systemd: true, userName: 'ann' }, 'as root: loginctl enable-linger ann;'],
+    ['missing, no passwd entry', { defaultStat: null, systemd: true, userName: null }, 'loginctl enable-linger 1001'],
+    ['missing, no systemd', { defaultStat: null, systemd: false, userName: 'ann' }, 'as root: install -d -m 0700 -o 1001 /run/user/1001'],
+    ['own dir, mode 0777', { defaultStat: dir(1001, 0o777) }, 'fix: chmod 700 /run/user/1001'],
+    ['foreign dir', { defaultStat: dir(0, 0o700) }, 'as root: chown 1001 /run/user/1001'],
+  ] as const)('fix for %s', (_name, input, fix) => {
+    const result = resolve(input)
+
+    expect(result.path).toBeNull()
+    expect(result.warnings[0]).toContain(fix)
   })
 
   it('bad variable and no default', () => {
@@ -212,7 +225,7 @@ describe('findRuntimeDir', () => {
 
     expect(result.path).toBeNull()
     expect(result.source).toBe('none')
-    expect(result.warnings[0]).toBe(`ignoring XDG_RUNTIME_DIR=${runtimeDir}: it is owned by uid 0, not ${uid}; no socket in it is trusted`)
+    expect(result.warnings[0]).toBe(`ignoring XDG_RUNTIME_DIR=${runtimeDir}: it is owned by uid 0, not ${uid}, so no socket in it is trusted; and there is no other`)
     expect(result.warnings[1]).toContain(`/run/user/${uid} does not exist`)
   })
 
