@@ -6,7 +6,7 @@ import { decide } from './decide.js'
 import type { Decision } from './decision.js'
 import { findNerdctl, type NerdctlLookup } from './find-nerdctl.js'
 import { resolveOptions, type Options } from './options.js'
-import { ownDirs } from './paths.js'
+import { findForeignXdgHomes, ownDirs } from './paths.js'
 import { judgeReentry, readAncestors, REENTRY_VARIABLE } from './reentry.js'
 import { findRuntimeDir } from './runtime-dir.js'
 import { parseBoolean, readVariable } from './settings.js'
@@ -30,6 +30,7 @@ export interface PrepareInput {
 // all see the same decision, made here.
 export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
   const uid = process.geteuid?.() ?? 0
+  const foreign = dropForeignXdgHomes(input.env, uid)
   const own = ownDirs()
   const runtimeDir = findRuntimeDir(input.env, uid)
   const bootId = readBootId()
@@ -56,8 +57,19 @@ export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
     stateDir: own.state,
     runtimeDir,
   })
+  decision.unset.push(...foreign.names)
+  decision.warnings.unshift(...foreign.warnings)
   cache.flush()
   return { lookup, options, cache, decision }
+}
+
+// Removes XDG variables left by su from `env` (process.env on a real
+// call), so rnerdctl's own paths, which env-paths reads from process.env,
+// and the environment nerdctl gets both fall back to the user's home.
+function dropForeignXdgHomes(env: NodeJS.ProcessEnv, uid: number): ReturnType<typeof findForeignXdgHomes> {
+  const foreign = findForeignXdgHomes(env, uid)
+  for (const name of foreign.names) delete env[name]
+  return foreign
 }
 
 // Runtime dir first, so cached results reset at reboot; the cache dir,

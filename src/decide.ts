@@ -18,7 +18,7 @@ import { userDirs } from './paths.js'
 import type { RuntimeDir } from './runtime-dir.js'
 import { readVariable } from './settings.js'
 import { firstUsable, judgeCandidate, type Candidate } from './snapshotter-chain.js'
-import { findUserChoice } from './user-choice.js'
+import { DETECTED_VARIABLE, findUserChoice, type UserChoice } from './user-choice.js'
 
 export interface DecideInput {
   args: readonly string[]
@@ -56,8 +56,12 @@ export async function decide(input: DecideInput): Promise<Decision> {
   if (nerdctlToml.error !== null) decision.warnings.push(`${tomlPath}: ${nerdctlToml.error}`)
   const tomlSnapshotter = tomlString(nerdctlToml.table?.snapshotter)
 
-  const variable = input.env.CONTAINERD_SNAPSHOTTER
-  if (variable === '') decision.unset.push('CONTAINERD_SNAPSHOTTER')
+  // A value that `eval "$(rnerdctl env)"` exported, marked as rnerdctl's own
+  // detection, is no choice of the user's: the chain is probed again.
+  const exported = input.env.CONTAINERD_SNAPSHOTTER
+  const ownExport = exported !== undefined && exported !== '' && exported === input.env[DETECTED_VARIABLE]
+  const variable = ownExport ? undefined : exported
+  if (exported === '') decision.unset.push('CONTAINERD_SNAPSHOTTER')
   const choice = findUserChoice({ flag: scan.snapshotter, variable, nerdctlToml: { path: tomlPath, snapshotter: tomlSnapshotter } })
 
   const configPath = rootless ? path.join(dirs.configHome, 'containerd', 'config.toml') : '/etc/containerd/config.toml'
@@ -80,7 +84,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
     if (choice === null) return resolveChain(decision, context, input)
     decision.snapshotter = { name: choice.name, source: choice.source, reason: choice.reason }
     log(`snapshotter: ${choice.name}, the user's choice (${choice.reason}); rnerdctl sets none`)
-    return warnIfChoiceDead(choice.name, decision, context)
+    return warnIfChoiceDead(choice, decision, context)
   })()
   const namespace = scan.namespace ?? readVariable(input.env, 'CONTAINERD_NAMESPACE') ?? tomlString(nerdctlToml.table?.namespace) ?? 'default'
   await Promise.all([
@@ -153,6 +157,8 @@ async function resolveChain(decision: Decision, context: ChainContext, input: De
 
   decision.snapshotter = { name: chosen.name, source: 'detected', reason: chosen.reason }
   decision.env.CONTAINERD_SNAPSHOTTER = chosen.name
+  decision.env[DETECTED_VARIABLE] = chosen.name
+  decision.unset = decision.unset.filter((name) => name !== 'CONTAINERD_SNAPSHOTTER')
   decision.log.push(`snapshotter: ${chosen.name} (first usable in [${names.join(', ')}], from ${input.options.chain.source})`)
   noteChange(decision, chosen, input)
 }
@@ -170,14 +176,15 @@ function noteChange(decision: Decision, chosen: Candidate, input: DecideInput): 
 
 // The user's choice is always kept. A proxy plugin whose daemon is down
 // gets a warning, because nerdctl would then fail with a less helpful error.
-async function warnIfChoiceDead(name: string, decision: Decision, context: ChainContext): Promise<void> {
+async function warnIfChoiceDead(choice: UserChoice, decision: Decision, context: ChainContext): Promise<void> {
+  const name = choice.name
   if (name === 'overlayfs' || name === 'native') return
   const plugin = matchProxyPlugin(name, (await context.config()).plugins)
   if (plugin === null || plugin.name !== name) return
 
   const candidate = judgeCandidate(await gatherCandidateFacts(name, context))
   decision.candidates.push(candidate)
-  if (candidate.usable === false) decision.warnings.push(`snapshotter "${name}" was chosen, but it cannot work now: ${candidate.reason}`)
+  if (candidate.usable === false) decision.warnings.push(`snapshotter "${name}" (${choice.reason}) cannot work now: ${candidate.reason}`)
 }
 
 // run and create stop reading flags at the image, so where the image is

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import envPaths from 'env-paths'
@@ -50,4 +51,33 @@ function safeHomedir(): string {
   } catch {
     return '/'
   }
+}
+
+export const XDG_HOME_VARIABLES = ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME'] as const
+
+// `su` without `-` keeps the XDG variables of the user it came from, so
+// they name directories the caller cannot use. Returns each variable that
+// names an existing directory owned by another uid, with a warning; the
+// caller drops them, as it drops such an XDG_RUNTIME_DIR.
+export function findForeignXdgHomes(env: NodeJS.ProcessEnv, uid: number): { names: string[]; warnings: string[] } {
+  const names: string[] = []
+  const warnings: string[] = []
+  if (uid === 0) return { names, warnings }
+
+  for (const name of XDG_HOME_VARIABLES) {
+    const value = readVariable(env, name)
+    if (value === undefined || !path.isAbsolute(value)) continue
+    let problem: string
+    try {
+      const owner = statSync(value).uid
+      if (owner === uid) continue
+      problem = `it is owned by uid ${owner}, not ${uid}`
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EACCES') continue
+      problem = `uid ${uid} cannot reach it`
+    }
+    names.push(name)
+    warnings.push(`ignoring ${name}=${value}: ${problem} (left by su?); using the default under $HOME`)
+  }
+  return { names, warnings }
 }

@@ -23,6 +23,7 @@ export const ENVIRONMENT: readonly SettingRow[] = [
   { name: 'XDG_CACHE_HOME', values: 'directory', fallback: '~/.cache', meaning: 'probe cache when there is no runtime dir' },
   { name: 'ROOTLESSKIT_STATE_DIR', values: 'directory', fallback: '$XDG_RUNTIME_DIR/containerd-rootless', meaning: "RootlessKit's state dir (child_pid)" },
   { name: 'CONTAINERD_SNAPSHOTTER', values: 'snapshotter name', fallback: 'unset', meaning: "the user's choice: rnerdctl then sets none (an empty value is removed)" },
+  { name: 'RNERDCTL_DETECTED_SNAPSHOTTER', values: 'set by rnerdctl', fallback: 'unset', meaning: 'marks a CONTAINERD_SNAPSHOTTER exported by `rnerdctl env` as detected, not chosen' },
   { name: 'CONTAINERD_NAMESPACE', values: 'namespace', fallback: 'default', meaning: 'namespace for the BuildKit socket check' },
   { name: 'NERDCTL_TOML', values: 'path', fallback: '$XDG_CONFIG_HOME/nerdctl/nerdctl.toml', meaning: "nerdctl's config, read for `snapshotter` and `namespace`" },
   { name: 'BUILDKIT_HOST', values: 'address', fallback: 'unset', meaning: 'when set, rnerdctl does not look for BuildKit sockets' },

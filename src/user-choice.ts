@@ -1,5 +1,10 @@
 import type { SnapshotterSource } from './decision.js'
 
+// Set beside CONTAINERD_SNAPSHOTTER whenever rnerdctl exports its own
+// detection, so a value in the environment that equals it is known to be
+// rnerdctl's (from `eval "$(rnerdctl env)"`), not the user's choice.
+export const DETECTED_VARIABLE = 'RNERDCTL_DETECTED_SNAPSHOTTER'
+
 export interface UserChoiceInput {
   flag: string | null
   variable: string | undefined

@@ -1,5 +1,6 @@
 import { prepareCall } from '../call.js'
 import type { Decision } from '../decision.js'
+import { printLine } from '../log.js'
 import { VERSION } from '../version.js'
 
 export interface EnvCommandInput {
@@ -10,6 +11,9 @@ export interface EnvCommandInput {
 
 export async function runEnvCommand(input: EnvCommandInput): Promise<number> {
   const { decision } = await prepareCall({ args: input.nerdctlArgs, env: process.env, full: true, recheck: false })
+  // Every warning, every time: `eval "$(rnerdctl env)"` shows only stderr.
+  for (const warning of decision.warnings) printLine(`warning: ${warning}`)
+  for (const notice of decision.notices) printLine(notice)
   const text = input.json ? `${JSON.stringify(toJson(decision), null, 2)}\n` : formatExports(decision, input.shell)
   process.stdout.write(text)
   return 0

@@ -49,23 +49,47 @@ describeE2E('rnerdctl env', () => {
     expect(result.code).toBe(0)
     expect(result.stderr).toBe('')
     expect(result.stdout).toBe(
-      [`export XDG_RUNTIME_DIR='${getE2E().runtimeDir}'`, "export CONTAINERD_SNAPSHOTTER='overlayfs'", ''].join('\n'),
+      [
+        `export XDG_RUNTIME_DIR='${getE2E().runtimeDir}'`,
+        "export CONTAINERD_SNAPSHOTTER='overlayfs'",
+        "export RNERDCTL_DETECTED_SNAPSHOTTER='overlayfs'",
+        '',
+      ].join('\n'),
     )
     expect(records.filter((record) => record.args.join(' ') !== '--version')).toEqual([])
   })
 
-  it('prints unset for an empty variable', async () => {
+  it('replaces an empty variable', async () => {
     const { result } = await runEnv([], { CONTAINERD_SNAPSHOTTER: '' })
 
-    expect(result.stdout.split('\n')[0]).toBe('unset CONTAINERD_SNAPSHOTTER')
+    expect(result.stdout).not.toContain('unset CONTAINERD_SNAPSHOTTER')
     expect(result.stdout).toContain("export CONTAINERD_SNAPSHOTTER='overlayfs'")
+  })
+
+  it('prints unset for an empty variable and a flag', async () => {
+    const { result } = await runEnv(['--', '--snapshotter', 'native', 'ps'], { CONTAINERD_SNAPSHOTTER: '' })
+
+    expect(result.stdout.split('\n')[0]).toBe('unset CONTAINERD_SNAPSHOTTER')
+    expect(result.stdout).not.toContain('export CONTAINERD_SNAPSHOTTER')
+  })
+
+  it('probes again after its own export', async () => {
+    const { result } = await runEnv([], { CONTAINERD_SNAPSHOTTER: 'native', RNERDCTL_DETECTED_SNAPSHOTTER: 'native' })
+
+    expect(result.stdout).toContain("export CONTAINERD_SNAPSHOTTER='overlayfs'")
+    expect(result.stdout).toContain("export RNERDCTL_DETECTED_SNAPSHOTTER='overlayfs'")
   })
 
   it('prints fish commands', async () => {
     const { result } = await runEnv(['--shell', 'fish'])
 
     expect(result.stdout).toBe(
-      [`set -gx XDG_RUNTIME_DIR '${getE2E().runtimeDir}';`, "set -gx CONTAINERD_SNAPSHOTTER 'overlayfs';", ''].join('\n'),
+      [
+        `set -gx XDG_RUNTIME_DIR '${getE2E().runtimeDir}';`,
+        "set -gx CONTAINERD_SNAPSHOTTER 'overlayfs';",
+        "set -gx RNERDCTL_DETECTED_SNAPSHOTTER 'overlayfs';",
+        '',
+      ].join('\n'),
     )
   })
 
@@ -109,7 +133,7 @@ describeE2E('rnerdctl env --json', () => {
     expect(Object.keys(decision).sort()).toEqual(
       ['args', 'bypass4netns', 'candidates', 'env', 'nerdctl', 'rnerdctl', 'runtimeDir', 'snapshotter', 'unset', 'warnings'],
     )
-    expect(decision.env).toEqual({ XDG_RUNTIME_DIR: env.runtimeDir, CONTAINERD_SNAPSHOTTER: 'overlayfs' })
+    expect(decision.env).toEqual({ XDG_RUNTIME_DIR: env.runtimeDir, CONTAINERD_SNAPSHOTTER: 'overlayfs', RNERDCTL_DETECTED_SNAPSHOTTER: 'overlayfs' })
     expect(decision.unset).toEqual([])
     expect(decision.runtimeDir).toEqual({ path: env.runtimeDir, source: 'env' })
     expect(decision.snapshotter.name).toBe('overlayfs')
@@ -130,9 +154,10 @@ describeE2E('rnerdctl env --json', () => {
   })
 
   it('lists warnings and removals', async () => {
-    const { result } = await runEnv(['--json'], { XDG_RUNTIME_DIR: '/nonexistent/runtime-dir', CONTAINERD_SNAPSHOTTER: '' })
+    const { result } = await runEnv(['--json', '--', '--snapshotter=native', 'ps'], { XDG_RUNTIME_DIR: '/nonexistent/runtime-dir', CONTAINERD_SNAPSHOTTER: '' })
     const decision = JSON.parse(result.stdout) as DecisionJson
 
+    expect(result.stderr).toMatch(/^rnerdctl: warning: ignoring XDG_RUNTIME_DIR=\/nonexistent\/runtime-dir/)
     expect(decision.runtimeDir).toEqual({ path: getE2E().runtimeDir, source: 'default' })
     expect(decision.unset).toEqual(['CONTAINERD_SNAPSHOTTER'])
     expect(decision.warnings).toHaveLength(1)

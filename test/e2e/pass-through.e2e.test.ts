@@ -186,6 +186,7 @@ describeE2E('pass-through of arguments', () => {
       'LOGNAME',
       'MY_SETTING',
       'PATH',
+      'RNERDCTL_DETECTED_SNAPSHOTTER',
       'RNERDCTL_PARENT',
       'STANDIN_RECORD_DIR',
       'USER',
