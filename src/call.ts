@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { ProbeCache, readBootId } from './cache.js'
 import { readTomlFileCached } from './config-readers.js'
@@ -44,6 +44,9 @@ export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
   const configPath = readVariable(input.env, 'RNERDCTL_CONFIG') ?? path.join(own.config, 'config.toml')
   const trust = (stat: OwnerStat): string | null => distrustOwnConfigFile(stat, uid)
   const options = resolveOptions(input.env, await readTomlFileCached(configPath, cache, trust))
+  if (readVariable(input.env, 'RNERDCTL_CONFIG') !== undefined && !existsSync(configPath)) {
+    options.warnings.push(`RNERDCTL_CONFIG=${configPath} does not exist, so no config file is read (fix: create it, or unset RNERDCTL_CONFIG)`)
+  }
   const lookup = lookUpNerdctl(input.env, options)
   const decision = await decide({
     args: input.args,

@@ -1,5 +1,5 @@
 import { execNerdctl, mirrorExit } from './exec-nerdctl.js'
-import { lookUpNerdctl, prepareCall } from './call.js'
+import { lookUpNerdctl, prepareCall, safeCwd } from './call.js'
 import { isCompleteRequest } from './completion/protocol.js'
 import type { PreparedCall } from './call.js'
 import { formatOwnHelp, isTopLevelHelp } from './help-text.js'
@@ -43,6 +43,9 @@ async function forwardCompletion(args: string[], calledAs: MainOptions['calledAs
 }
 
 async function runOwnCommand(args: string[]): Promise<void> {
+  // yargs reads the working directory, which throws once it is deleted;
+  // rnerdctl's own commands use no relative path, so / serves as well.
+  if (safeCwd() === '/') process.chdir('/')
   const commands = await import('./commands/index.js')
   process.exitCode = await commands.runOwnCommand(args)
 }
@@ -51,7 +54,9 @@ async function passThrough(args: string[], own: boolean): Promise<void> {
   const env = process.env
   const debug = parseBoolean(env.RNERDCTL_DEBUG) === true
   let prepared: PreparedCall | null = null
-  if (parseBoolean(env.RNERDCTL_DISABLE) !== true) {
+  const disable = parseBoolean(env.RNERDCTL_DISABLE)
+  if (disable === null) printLine(`warning: RNERDCTL_DISABLE=${JSON.stringify(env.RNERDCTL_DISABLE)} is not a boolean; detection stays on (fix: 1/0, true/false, yes/no or on/off)`)
+  if (disable !== true) {
     try {
       prepared = await prepareCall({ args, env, full: false, recheck: false })
     } catch (error) {

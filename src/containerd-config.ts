@@ -95,13 +95,22 @@ function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig, t
 
   const parsed = parse(read.text)
   if (!parsed.ok) {
-    state.error = `${file}:${parsed.line}: invalid TOML: ${parsed.message}`
+    state.error = `${file}:${parsed.line}: invalid TOML: ${parsed.message}${explainParseError(read.text, parsed.line, parsed.message)}`
     return null
   }
 
   checkVersion(file, parsed.table, config)
   config.plugins.push(...collectProxyPlugins(parsed.table, file, config.warnings))
   return parsed.table
+}
+
+// Pasting the setup tool's snippet for both fuse-overlayfs and stargz gives
+// a second [proxy_plugins] header, which TOML forbids; say so plainly.
+export function explainParseError(text: string, line: number, message: string): string {
+  const header = text.split('\n')[line - 1]?.trim() ?? ''
+  if (!/redefine/i.test(message) || !/^\[[^[]/.test(header)) return ''
+  const name = header.replace(/\s*#.*$/, '')
+  return ` (${name} appears twice: merge the two tables under one ${name} header)`
 }
 
 function checkVersion(file: string, table: TomlTable, config: ContainerdConfig): void {

@@ -49,7 +49,10 @@ export function findNerdctl(input: LookupInput): NerdctlLookup {
 
 function checkExplicit(input: LookupInput): NerdctlLookup {
   const { value, source } = input.explicit as { value: string; source: string }
-  const candidate = path.resolve(input.cwd, value)
+  if (!path.isAbsolute(value)) {
+    return { ok: false, exitCode: 127, message: `${source} names "${value}", which is not an absolute path (fix: give the full path, such as $(command -v nerdctl))` }
+  }
+  const candidate = path.resolve(value)
   const verdict = inspectCandidate(candidate, input.exclude)
   if (verdict === 'ok') {
     const distrust = distrustProgram(candidate, input.uid)
@@ -58,16 +61,19 @@ function checkExplicit(input: LookupInput): NerdctlLookup {
   }
   if (verdict === 'not-executable') return { ok: false, exitCode: 126, message: `${candidate} (from ${source}) is not executable (fix: chmod +x ${candidate})` }
   if (verdict === 'self') return { ok: false, exitCode: 127, message: `${candidate} (from ${source}) is rnerdctl itself, not nerdctl: ${NOT_FOUND_HINT}` }
+  if (verdict === 'directory') return { ok: false, exitCode: 126, message: `${candidate} (from ${source}) is a directory, not nerdctl: ${NOT_FOUND_HINT}` }
   return { ok: false, exitCode: 127, message: `${candidate} (from ${source}) not found: ${NOT_FOUND_HINT}` }
 }
 
-type CandidateVerdict = 'ok' | 'missing' | 'not-executable' | 'self'
+type CandidateVerdict = 'ok' | 'missing' | 'directory' | 'not-executable' | 'self'
 
 function inspectCandidate(candidate: string, exclude: ReadonlySet<string>): CandidateVerdict {
   let real: string
   try {
     real = realpathSync(candidate)
-    if (!statSync(real).isFile()) return 'missing'
+    const stat = statSync(real)
+    if (stat.isDirectory()) return 'directory'
+    if (!stat.isFile()) return 'missing'
   } catch {
     return 'missing'
   }

@@ -12,6 +12,9 @@ export interface Options {
   bypass4netns: { enabled: boolean; source: string }
   debug: boolean
   noCache: boolean
+  // RNERDCTL_DISABLE is acted on before options are read; it is resolved
+  // here too, so `env` and `doctor` report a bad value.
+  disable: boolean
   warnings: string[]
 }
 
@@ -37,6 +40,7 @@ export function resolveOptions(env: NodeJS.ProcessEnv, config: OwnConfig): Optio
     bypass4netns: resolveBoolean(env, 'RNERDCTL_BYPASS4NETNS', table, 'bypass4netns', config.path, true, warnings),
     debug: resolveBoolean(env, 'RNERDCTL_DEBUG', table, 'debug', config.path, false, warnings).enabled,
     noCache: resolveBoolean(env, 'RNERDCTL_NO_CACHE', {}, '', config.path, false, warnings).enabled,
+    disable: resolveBoolean(env, 'RNERDCTL_DISABLE', {}, '', config.path, false, warnings).enabled,
     warnings,
   }
 }

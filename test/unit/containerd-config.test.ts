@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 import { matchProxyPlugin } from '../../src/chain-facts.js'
-import { collectProxyPlugins, readContainerdConfig, type ContainerdConfig } from '../../src/containerd-config.js'
+import { collectProxyPlugins, explainParseError, readContainerdConfig, type ContainerdConfig } from '../../src/containerd-config.js'
 import { parseToml } from '../../src/toml-parse.js'
 import type { OwnerStat } from '../../src/trust.js'
 import { useTempDirs } from './support/temp-dir.js'
@@ -361,7 +361,9 @@ describe('readContainerdConfig broken files', () => {
     const config = read(main)
 
     expect(config.plugins).toEqual([])
-    expect(config.files[0]?.error).toBe(`${main}:8: invalid TOML: Can't redefine existing key`)
+    expect(config.files[0]?.error).toBe(
+      `${main}:8: invalid TOML: Can't redefine existing key ([proxy_plugins] appears twice: merge the two tables under one [proxy_plugins] header)`,
+    )
   })
 
   it('broken import keeps the main file', () => {
@@ -495,5 +497,22 @@ describe('readContainerdConfig trust', () => {
 
     expect(seen).toHaveLength(1)
     expect(seen[0]?.uid).toBe(process.getuid?.())
+  })
+})
+
+describe('explainParseError', () => {
+  it('names a header pasted twice', () => {
+    const text = 'version = 2\n[proxy_plugins]\n  a = 1\n[proxy_plugins] # again\n  b = 2\n'
+    expect(explainParseError(text, 4, "Can't redefine existing key")).toBe(
+      ' ([proxy_plugins] appears twice: merge the two tables under one [proxy_plugins] header)',
+    )
+  })
+
+  it('adds nothing to other errors', () => {
+    expect(explainParseError('x = \n', 1, 'Unexpected character')).toBe('')
+  })
+
+  it('adds nothing for a key redefined', () => {
+    expect(explainParseError('a = 1\na = 2\n', 2, "Can't redefine existing key")).toBe('')
   })
 })

@@ -157,11 +157,14 @@ describe('findNerdctl explicit', () => {
     expect(lookup({ explicit: { value: file, source } }).ok).toBe(true)
   })
 
-  it('relative path resolved against cwd', () => {
+  it('relative path is rejected', () => {
     const cwd = binDir(0o755)
     const result = lookup({ cwd, explicit: { value: './nerdctl', source } })
 
-    expect(result).toMatchObject({ ok: true, path: path.join(cwd, 'nerdctl') })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.exitCode).toBe(127)
+    expect(result.message).toContain('"./nerdctl", which is not an absolute path')
   })
 
   it('missing, no PATH fallback', () => {
@@ -200,13 +203,14 @@ describe('findNerdctl explicit', () => {
     expect(result.message).toContain('is rnerdctl itself')
   })
 
-  it('directory is not found', () => {
+  it('directory is named as one', () => {
     const dir = makeTempDir()
     const result = lookup({ explicit: { value: dir, source } })
 
     expect(result.ok).toBe(false)
     if (result.ok) return
-    expect(result.exitCode).toBe(127)
+    expect(result.exitCode).toBe(126)
+    expect(result.message).toContain('is a directory, not nerdctl')
   })
 })
 

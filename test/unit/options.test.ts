@@ -22,8 +22,16 @@ describe('resolveOptions defaults', () => {
       bypass4netns: { enabled: true, source: 'default' },
       debug: false,
       noCache: false,
+      disable: false,
       warnings: [],
     })
+  })
+
+  it('bad RNERDCTL_DISABLE warns', () => {
+    const options = resolveOptions({ RNERDCTL_DISABLE: '2' }, NO_CONFIG)
+
+    expect(options.disable).toBe(false)
+    expect(options.warnings).toEqual(['RNERDCTL_DISABLE="2" is not a boolean; using off (fix: 1/0, true/false, yes/no or on/off)'])
   })
 
   it('default chain is a copy', () => {
