@@ -94,6 +94,13 @@ const standIn = path.join(work, 'nerdctl')
 copyFileSync('/bin/true', standIn)
 chmodSync(standIn, 0o755)
 
+// A stand-in for `nerdctl save`: it writes STREAM_BYTES zero bytes to
+// stdout, which rnerdctl must pass through as fast as a direct call.
+const streamBytes = quick ? 128 * 1024 * 1024 : 1024 * 1024 * 1024
+const saver = path.join(work, 'nerdctl-save')
+writeFileSync(saver, `#!/bin/sh\nexec head -c ${streamBytes} /dev/zero\n`)
+chmodSync(saver, 0o755)
+
 const baseEnv = { HOME: home, PATH: '/usr/local/bin:/usr/bin:/bin', XDG_RUNTIME_DIR: runtimeDir, RNERDCTL_NERDCTL: standIn }
 const rnerdctl = `node ${path.join(repo, 'bin', 'rnerdctl')}`
 
@@ -103,9 +110,9 @@ function command(env, line) {
   return `${prefix}env -i ${assignments.join(' ')} ${line}`
 }
 
-function measure(name, line, env = {}, extra = []) {
+function measure(name, line, env = {}, extra = [], count = runs) {
   const json = path.join(work, `${name}.json`)
-  const args = ['-N', '--runs', String(runs), '--warmup', String(warmup), '--ignore-failure', '--export-json', json, '--style', 'none', ...extra, command(env, line)]
+  const args = ['-N', '--runs', String(count), '--warmup', String(Math.min(warmup, count)), '--ignore-failure', '--export-json', json, '--style', 'none', ...extra, command(env, line)]
   const result = spawnSync('hyperfine', args, { stdio: ['ignore', 'ignore', 'inherit'] })
   if (result.status !== 0) throw new Error(`hyperfine failed for ${name}`)
   const times = JSON.parse(readFileSync(json, 'utf8')).results[0].times.map((seconds) => seconds * 1000).sort((a, b) => a - b)
@@ -157,6 +164,9 @@ try {
   const daemon = await startFrozenDaemon()
   results.frozen = measure('frozen', `${rnerdctl} ps`, { RNERDCTL_SNAPSHOTTERS: 'frozen,native' })
   daemon.kill()
+  const pipe = ['--output=pipe']
+  results.streamDirect = measure('stream-direct', `${saver} save`, {}, pipe, Math.max(3, Math.floor(runs / 6)))
+  results.stream = measure('stream', `${rnerdctl} save`, { RNERDCTL_NERDCTL: saver }, pipe, Math.max(3, Math.floor(runs / 6)))
 } finally {
   tearDownHost()
   rmSync(work, { recursive: true, force: true })
@@ -176,6 +186,11 @@ for (const result of Object.values(results)) {
   console.log(`${result.name.padEnd(9)} ${result.median.toFixed(1).padStart(9)} ${result.p90.toFixed(1).padStart(8)}`)
 }
 console.log(`warm pass-through adds ${added.toFixed(1)} ms over the direct call`)
+const mib = streamBytes / 1024 / 1024
+console.log(
+  `${mib} MiB on stdout through a pipe: ${(mib / (results.stream.median / 1000)).toFixed(0)} MiB/s through rnerdctl, ` +
+    `${(mib / (results.streamDirect.median / 1000)).toFixed(0)} MiB/s direct (ratio ${(results.stream.median / results.streamDirect.median).toFixed(2)})`,
+)
 
 let missed = 0
 for (const [label, value, limit, unit] of targets) {
