@@ -27,7 +27,7 @@ const check = process.argv.includes('--check')
 let stale = 0
 for (const [shell, name] of Object.entries(FILES)) {
   const file = path.join('shims', 'completion', name)
-  const text = renderCompletionScript(shell, [])
+  const text = renderCompletionScript(shell, { names: [], shimFirst: false })
   if (!check) {
     writeFileSync(file, text)
     continue

@@ -33,7 +33,7 @@ export const completionCommand: OwnCommand = (parser, result) =>
         return
       }
 
-      const shim = isShimFirstNerdctl(process.env.PATH ?? '', safeCwd()) ? ['nerdctl'] : []
-      process.stdout.write(renderCompletionScript(argv.shell, [...shim, ...argv.name]))
+      const shimFirst = isShimFirstNerdctl(process.env.PATH ?? '', safeCwd())
+      process.stdout.write(renderCompletionScript(argv.shell, { names: argv.name, shimFirst }))
     },
   )

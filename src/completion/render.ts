@@ -14,15 +14,25 @@ export function isValidName(name: string): boolean {
   return NAME_PATTERN.test(name)
 }
 
-// Returns the script that completes rnerdctl and each of `extraNames`.
-export function renderCompletionScript(shell: Shell, extraNames: readonly string[]): string {
-  const names = [...new Set(['rnerdctl', ...extraNames])]
+export interface CompletionNames {
+  // The --name values: each completes as rnerdctl, nerdctl included.
+  names: readonly string[]
+  // The first nerdctl on PATH is rnerdctl's shim: nerdctl is added, and
+  // completes through the shim, unless --name nerdctl was given.
+  shimFirst: boolean
+}
+
+// Returns the script that completes rnerdctl and the names in `input`.
+export function renderCompletionScript(shell: Shell, input: CompletionNames): string {
+  const shimNerdctl = input.shimFirst && !input.names.includes('nerdctl')
+  const names = [...new Set(['rnerdctl', ...input.names, ...(shimNerdctl ? ['nerdctl'] : [])])]
+  const script = { names, shimNerdctl }
   switch (shell) {
     case 'bash':
-      return renderBashScript({ names })
+      return renderBashScript(script)
     case 'zsh':
-      return renderZshScript({ names })
+      return renderZshScript(script)
     case 'fish':
-      return renderFishScript({ names })
+      return renderFishScript(script)
   }
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { fileTree, ROOT, run, scratch, testEnv, writeScript } from './fixtures/harness.js'
+import { fileTree, readText, realNerdctlFirstEnv, ROOT, run, scratch, shimFirstEnv, testEnv, writeScript } from './fixtures/harness.js'
 import { bashWords, completeInBash } from './fixtures/shells.js'
 
 let script: string
@@ -85,11 +85,27 @@ describe('bash script', () => {
   })
 
   it('completes nerdctl through the shim', () => {
-    const env = testEnv({ PATH: `${path.join(ROOT, 'shims')}:${testEnv().PATH}` })
-    const result = completeInBash(writeScript('bash', ['--name', 'nerdctl']), 'nerdctl ', { env })
+    const env = shimFirstEnv()
+    const result = completeInBash(writeScript('bash', [], env), 'nerdctl ', { env })
     expect(result.reply).toContain('run')
     expect(result.reply).toContain('completion')
     expect(result.reply).not.toContain('doctor')
+  })
+
+  it('completes --name nerdctl as rnerdctl', () => {
+    const record = path.join(scratch.dir(), 'record')
+    const env = realNerdctlFirstEnv({ STANDIN_RECORD: record })
+    const aliasScript = writeScript('bash', ['--name', 'nerdctl'])
+
+    expect(completeInBash(aliasScript, 'nerdctl doc', { env }).reply).toEqual(['doctor'])
+    expect(completeInBash(aliasScript, 'nerdctl start w', { env }).reply).toEqual(['web-1', 'web-2'])
+    expect(readText(record)).toMatch(/^RNERDCTL_PARENT=/m)
+  })
+
+  it('lets --name nerdctl beat the shim', () => {
+    const env = shimFirstEnv()
+    const result = completeInBash(writeScript('bash', ['--name', 'nerdctl'], env), 'nerdctl doc', { env })
+    expect(result.reply).toEqual(['doctor'])
   })
 
   it('completes own commands without nerdctl', () => {

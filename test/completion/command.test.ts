@@ -9,6 +9,8 @@ import { completeInFish, completeInZsh } from './fixtures/shells.js'
 afterAll(() => scratch.cleanUp())
 
 const PACKAGED = path.join(ROOT, 'shims', 'completion')
+// The packaged files name rnerdctl alone.
+const PACKAGED_NAMES = { names: [], shimFirst: false }
 
 function generate(args: string[], extra: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
   return run(RNERDCTL, ['completion', ...args], { env: testEnv(extra) })
@@ -21,7 +23,7 @@ function bashRegistration(script: string): string {
 describe('rnerdctl completion', () => {
   it.each(SHELLS)('prints the %s script', (shell) => {
     const result = generate([shell])
-    expect(result.stdout).toBe(renderCompletionScript(shell, []))
+    expect(result.stdout).toBe(renderCompletionScript(shell, PACKAGED_NAMES))
     expect(result.stderr).toBe('')
     expect(result.status).toBe(0)
   })
@@ -34,6 +36,19 @@ describe('rnerdctl completion', () => {
   it('adds nerdctl when the shim is first', () => {
     const result = generate(['bash'], { PATH: `${path.join(ROOT, 'shims')}:${testEnv().PATH}` })
     expect(bashRegistration(result.stdout)).toBe('rnerdctl nerdctl')
+    expect(result.stdout).toContain('&& program=nerdctl')
+  })
+
+  it('calls rnerdctl for --name nerdctl', () => {
+    const result = generate(['bash', '--name', 'nerdctl'])
+    expect(bashRegistration(result.stdout)).toBe('rnerdctl nerdctl')
+    expect(result.stdout).not.toContain('program=nerdctl')
+  })
+
+  it('lets --name nerdctl beat the shim', () => {
+    const result = generate(['zsh', '--name', 'nerdctl'], { PATH: `${path.join(ROOT, 'shims')}:${testEnv().PATH}` })
+    expect(result.stdout.split('\n')[0]).toBe('#compdef rnerdctl nerdctl')
+    expect(result.stdout).not.toContain('program=nerdctl')
   })
 
   it('leaves a real nerdctl alone', () => {
@@ -57,7 +72,7 @@ describe('rnerdctl completion', () => {
 
   it('needs no nerdctl, runtime dir or HOME', () => {
     const result = run(RNERDCTL, ['completion', 'bash'], { env: { PATH: testEnv().PATH } })
-    expect(result.stdout).toBe(renderCompletionScript('bash', []))
+    expect(result.stdout).toBe(renderCompletionScript('bash', PACKAGED_NAMES))
     expect(result.stderr).toBe('')
     expect(result.status).toBe(0)
   })
@@ -70,7 +85,7 @@ describe('packaged completion files', () => {
     ['fish', 'rnerdctl.fish'],
   ] as const)('%s file is up to date', (shell, file) => {
     // Regenerate with: node scripts/gen-completion.mjs
-    expect(readText(path.join(PACKAGED, file))).toBe(renderCompletionScript(shell, []))
+    expect(readText(path.join(PACKAGED, file))).toBe(renderCompletionScript(shell, PACKAGED_NAMES))
   })
 
   it('bash-completion loads rnerdctl.bash', () => {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { fileTree, readText, ROOT, run, scratch, testEnv, writeScript } from './fixtures/harness.js'
+import { fileTree, readText, realNerdctlFirstEnv, ROOT, run, scratch, shimFirstEnv, testEnv, writeScript } from './fixtures/harness.js'
 import { completeInFish, type FishResult } from './fixtures/shells.js'
 
 let script: string
@@ -74,10 +74,20 @@ describe('fish script', () => {
   })
 
   it('completes nerdctl through the shim', () => {
-    const env = testEnv({ PATH: `${path.join(ROOT, 'shims')}:${testEnv().PATH}` })
-    const names = completeInFish(writeScript('fish', ['--name', 'nerdctl']), 'nerdctl ', { env }).names
+    const env = shimFirstEnv()
+    const names = completeInFish(writeScript('fish', [], env), 'nerdctl ', { env }).names
     expect(names).toContain('run')
     expect(names).not.toContain('doctor')
+  })
+
+  it('completes --name nerdctl as rnerdctl', () => {
+    const record = path.join(scratch.dir(), 'record')
+    const env = realNerdctlFirstEnv({ STANDIN_RECORD: record })
+    const aliasScript = writeScript('fish', ['--name', 'nerdctl'])
+
+    expect(completeInFish(aliasScript, 'nerdctl doc', { env }).names).toEqual(['doctor'])
+    expect(completeInFish(aliasScript, 'nerdctl start w', { env }).names).toEqual(['web-1', 'web-2'])
+    expect(readText(record)).toMatch(/^RNERDCTL_PARENT=/m)
   })
 
   it('completes own commands without nerdctl', () => {

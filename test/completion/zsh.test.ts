@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { fileTree, ROOT, scratch, testEnv, writeScript } from './fixtures/harness.js'
+import { fileTree, readText, realNerdctlFirstEnv, ROOT, scratch, shimFirstEnv, testEnv, writeScript } from './fixtures/harness.js'
 import { completeInZsh, type ZshResult } from './fixtures/shells.js'
 
 let script: string
@@ -71,6 +71,23 @@ describe('zsh script', () => {
     const env = testEnv({ PATH: `${path.dirname(docker)}:${testEnv().PATH}` })
     const result = completeInZsh(dockerScript, 'docker doc', { env })
     expect(result.buffer).toBe('docker doctor ')
+  })
+
+  it('completes nerdctl through the shim', () => {
+    const env = shimFirstEnv()
+    const result = completeInZsh(writeScript('zsh', [], env), 'nerdctl ', { env })
+    expect(result.matches).toContain('run')
+    expect(result.matches).not.toContain('doctor')
+  })
+
+  it('completes --name nerdctl as rnerdctl', () => {
+    const record = path.join(scratch.dir(), 'record')
+    const env = realNerdctlFirstEnv({ STANDIN_RECORD: record })
+    const aliasScript = writeScript('zsh', ['--name', 'nerdctl'])
+
+    expect(completeInZsh(aliasScript, 'nerdctl doc', { env }).buffer).toBe('nerdctl doctor ')
+    expect(completeInZsh(aliasScript, 'nerdctl start w', { env }).buffer).toBe('nerdctl start web-')
+    expect(readText(record)).toMatch(/^RNERDCTL_PARENT=/m)
   })
 
   it('completes own commands without nerdctl', () => {
