@@ -7,6 +7,7 @@ import { findUnloadedProxyPlugin, readCachedPluginList } from './doctor/plugin-l
 import { judgeRootlessFuse, judgeRootlessOverlay } from './kernel.js'
 import { testOverlayMount, type OverlayMountResult } from './overlay-test.js'
 import { foreignRuntimeDirUid, mapAddressToHost, type NamespaceDirs } from './proxy-address.js'
+import { describeContainerdRestart, readRestartFacts } from './restart-hint.js'
 import { ProbeCanceller, probeSocket } from './socket-probe.js'
 import { NEEDS_FUSE, WELL_KNOWN_SOCKETS, type CandidateFacts, type ProxyCandidateFacts } from './snapshotter-chain.js'
 
@@ -122,16 +123,24 @@ function findPluginProblem(
   // containerd process, settles whether the plugin loaded. Without it, a
   // config file newer than containerd means the plugin may not be loaded.
   const loaded = context.containerd === null ? null : readCachedPluginList(context.cache, context.containerd)
-  if (loaded !== null) return findUnloadedProxyPlugin(plugin.name, plugin.file, loaded)
+  if (loaded !== null) {
+    const unloaded = findUnloadedProxyPlugin(plugin.name, plugin.file, loaded)
+    return unloaded === null ? null : `${unloaded}: restart containerd: ${describeRestart(context.dirs)}`
+  }
 
   const mtimeMs = config.files.find((file) => file.path === plugin.file)?.mtimeMs ?? null
   if (context.containerd !== null && mtimeMs !== null && mtimeMs > context.containerd.startedAtMs) {
     return (
-      `proxy plugin "${plugin.name}" is declared in ${plugin.file}, changed after containerd started, so containerd has not loaded it: ` +
-      'restart containerd: `systemctl --user restart containerd.service`'
+      `proxy plugin "${plugin.name}" is declared in ${plugin.file}, changed after containerd started (by mtime), ` +
+      `so containerd may not have loaded it: restart containerd: ${describeRestart(context.dirs)}`
     )
   }
   return null
+}
+
+// Read only when a message needs it: two stat calls.
+function describeRestart(dirs: NamespaceDirs): string {
+  return describeContainerdRestart(readRestartFacts(dirs.rootless, dirs.runtimeDir))
 }
 
 function describeMissingPlugin(wanted: string, config: ContainerdConfig): string {

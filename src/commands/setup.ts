@@ -1,6 +1,7 @@
 import type { OwnCommand } from './own-command.js'
 import { PROXY_SNAPSHOTTER_NAMES, type ProxySnapshotterName } from '../setup/proxy-snapshotters.js'
 import { defaultSetupEnvironment, runSetup } from '../setup/run-setup.js'
+import { CONFIG_VALUE_MISSING } from '../setup/setup-target.js'
 
 export const setupCommand: OwnCommand = (parser, result) =>
   parser.command(
@@ -25,6 +26,7 @@ export const setupCommand: OwnCommand = (parser, result) =>
           default: false,
           describe: 'restart containerd through systemd and check that it loaded the plugin',
         })
+        .check((argv) => checkConfigOption(argv.config))
         .usage('$0 setup <fuse-overlayfs|stargz> [--config PATH] [--dry-run] [--force] [--restart]'),
     async (argv) => {
       // yargs still calls the handler after .fail() reported a usage error
@@ -44,4 +46,12 @@ export const setupCommand: OwnCommand = (parser, result) =>
 
 function isProxySnapshotter(value: unknown): value is ProxySnapshotterName {
   return (PROXY_SNAPSHOTTER_NAMES as readonly unknown[]).includes(value)
+}
+
+// yargs gives `--config` without a value as "" and a repeated --config as
+// an array. A string returned here becomes the usage error.
+function checkConfigOption(config: unknown): true | string {
+  if (Array.isArray(config)) return `--config given ${config.length} times: pass it once`
+  if (config === '') return CONFIG_VALUE_MISSING
+  return true
 }

@@ -69,14 +69,12 @@ export function storePluginList(cache: ProbeCache, containerd: ContainerdProcess
 }
 
 // Returns why containerd has not loaded proxy plugin `name` according to
-// its own plugin list, or null when it lists the plugin as loaded.
+// its own plugin list, or null when it lists the plugin as loaded. The
+// caller adds the restart instruction, which depends on how containerd runs.
 export function findUnloadedProxyPlugin(name: string, file: string, plugins: readonly ContainerdPlugin[]): string | null {
   const entry = findSnapshotterPlugin(plugins, name)
   if (entry?.status === 'ok') return null
 
   const listed = entry === null ? 'does not list it' : `lists it as "${entry.status}"`
-  return (
-    `containerd has not loaded proxy plugin "${name}" declared in ${file} (its plugin list ${listed}): ` +
-    'restart containerd: `systemctl --user restart containerd.service`'
-  )
+  return `containerd has not loaded proxy plugin "${name}" declared in ${file} (its plugin list ${listed})`
 }

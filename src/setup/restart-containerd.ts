@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { describeContainerdRestart, SYSTEMD_BOOTED_DIR } from '../restart-hint.js'
 import { formatCommand, type CommandRunner } from './command-runner.js'
 import { SetupError } from './setup-error.js'
 import type { SetupTarget } from './setup-target.js'
@@ -14,9 +15,6 @@ export interface RestartInput {
   pollMs?: number
 }
 
-// systemd's own test for a booted system (sd_booted(3)).
-const SYSTEMD_BOOTED_DIR = '/run/systemd/system'
-
 // States `systemctl is-system-running` prints while a manager runs.
 const MANAGER_STATES = new Set(['initializing', 'starting', 'running', 'degraded', 'maintenance', 'stopping'])
 
@@ -24,14 +22,14 @@ const RESTART_TIMEOUT_MS = 90_000
 
 // Restarts containerd through systemd, then waits until containerd lists
 // the proxy plugin with status "ok". Throws SetupError with the manual
-// command when systemd is absent or either step fails.
+// restart when systemd is absent, or with the cause when either step fails.
 export async function restartContainerd(input: RestartInput): Promise<void> {
   const { target, run } = input
   const command = formatCommand(target.restartCommand[0] as string, target.restartCommand.slice(1))
   if (!(await hasSystemdManager(input))) {
-    const manager = target.rootless ? `systemd's user manager (no ${target.systemdUserSocket})` : `systemd (no ${SYSTEMD_BOOTED_DIR})`
-    const fix = `restart containerd yourself, or run \`${command}\` where systemd manages it`
-    throw new SetupError(`cannot restart containerd: ${manager} is not running; ${fix}`)
+    const manager = target.rootless ? `systemd's user manager is not running (no ${target.systemdUserSocket})` : `systemd is not running (no ${SYSTEMD_BOOTED_DIR})`
+    const byHand = describeContainerdRestart({ rootless: target.rootless, userManager: false, systemdBooted: false })
+    throw new SetupError(`cannot restart containerd through systemd: ${manager}; restart containerd: ${byHand}`)
   }
 
   const result = await run(target.restartCommand[0] as string, target.restartCommand.slice(1), RESTART_TIMEOUT_MS)

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { printLine } from '../log.js'
 import { runCommand, type CommandRunner } from './command-runner.js'
@@ -36,6 +36,9 @@ export interface SetupEnvironment {
   writeStdout: (text: string) => void
   log: (line: string) => void
   restartCheckTimeoutMs?: number
+  // Tells whether a path exists: systemd's marker directory and the user
+  // manager's socket. Defaults to fs.existsSync.
+  exists?: (file: string) => boolean
 }
 
 export function defaultSetupEnvironment(): SetupEnvironment {
@@ -72,10 +75,10 @@ export async function runSetup(options: SetupOptions, environment: SetupEnvironm
 }
 
 async function setUp(options: SetupOptions, environment: SetupEnvironment): Promise<void> {
-  const { uid, env } = environment
-  const target = resolveSetupTarget({ snapshotter: options.snapshotter, configPath: options.config, uid, env })
+  const { uid, env, exists } = environment
+  const target = resolveSetupTarget({ snapshotter: options.snapshotter, configPath: options.config, uid, env, exists })
   const input: ChangeInput = {
-    file: resolveWritePath(target.configPath),
+    file: resolveConfigFile(target.configPath, options.config),
     target,
     force: options.force,
     command: retryCommand(options),
@@ -98,7 +101,7 @@ async function setUp(options: SetupOptions, environment: SetupEnvironment): Prom
 
   if (options.restart) {
     const pluginKey = change.pluginKey
-    await restartContainerd({ target, pluginKey, run: environment.run, checkTimeoutMs: environment.restartCheckTimeoutMs })
+    await restartContainerd({ target, pluginKey, run: environment.run, exists, checkTimeoutMs: environment.restartCheckTimeoutMs })
     environment.log(`containerd restarted and loaded proxy plugin "${pluginKey}"`)
   }
 }
@@ -116,6 +119,26 @@ async function applyChange(input: ChangeInput, now: Date): Promise<ConfigChange 
 
 function formatDiff(file: string, change: Extract<ConfigChange, { kind: 'changed' }>): string {
   return formatUnifiedDiff(change.before, change.edits, { old: change.original === null ? null : file, new: file })
+}
+
+// The file to edit, with its symlinks resolved. A directory is rejected
+// here: the lock would go beside it (/tmp.lock for /tmp), where the user
+// may not write, and the read would fail after the lock was taken.
+function resolveConfigFile(configPath: string, option: string | undefined): string {
+  const file = resolveWritePath(configPath)
+  if (!isDirectory(file)) return file
+
+  const example = path.join(configPath, 'config.toml')
+  if (option !== undefined) throw new SetupError(`--config ${option} is a directory: name the file, such as --config ${example}`)
+  throw new SetupError(`${configPath} is a directory, not a config file: move it away, or pass --config PATH`)
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 function retryCommand(options: SetupOptions): string {

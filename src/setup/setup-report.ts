@@ -7,12 +7,11 @@ export function describeUnchanged(target: SetupTarget, pluginKey: string): strin
   return `proxy plugin "${pluginKey}" is already set up in ${target.configPath} (address ${target.request.address})`
 }
 
-// One line: what was added, where the original went, and the command
-// that makes containerd load the new config.
+// One line: what was added, where the original went, and how to restart
+// containerd so that it loads the new config.
 export function describeChanged(target: SetupTarget, change: Changed, backup: string | null): string {
   const saved = backup === null ? 'created the file' : `original saved as ${backup}`
-  const restart = target.restartCommand.join(' ')
-  return `${describeAdditions(change)} in ${target.configPath} (${saved}); load it with \`${restart}\``
+  return `${describeAdditions(change)} in ${target.configPath} (${saved}); to load it, restart containerd: ${target.restartHint}`
 }
 
 function describeAdditions(change: Changed): string {

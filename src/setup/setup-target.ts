@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { userDirs } from '../paths.js'
 import { mapAddressToHost, type NamespaceDirs } from '../proxy-address.js'
+import { describeContainerdRestart, readRestartFacts } from '../restart-hint.js'
 import { findRuntimeDir } from '../runtime-dir.js'
 import type { AddressMatcher } from './proxy-plugin-state.js'
 import { proxyPluginRequest, type ProxyPluginRequest, type ProxySnapshotterName } from './proxy-snapshotters.js'
@@ -17,8 +18,13 @@ export interface SetupTarget {
   matches: AddressMatcher
   // containerd's socket on the host, for `ctr plugins ls`.
   containerdSocket: string
+  // The systemd command that --restart runs.
   restartCommand: string[]
-  // Present when systemd's user manager runs: its private socket.
+  // The instruction printed after a change: the restart command, or how to
+  // restart containerd by hand where systemd does not run it.
+  restartHint: string
+  // Rootless only: the private socket of systemd's user manager, which
+  // exists while the manager runs.
   systemdUserSocket: string | null
 }
 
@@ -27,9 +33,16 @@ export interface TargetInput {
   configPath: string | undefined
   uid: number
   env: NodeJS.ProcessEnv
+  exists?: (file: string) => boolean
 }
 
+export const CONFIG_VALUE_MISSING = '--config needs a path: pass --config PATH, or leave --config out for the default'
+
 export function resolveSetupTarget(input: TargetInput): SetupTarget {
+  // path.resolve('') is the working directory, so an empty value would
+  // take the working directory for the config file.
+  if (input.configPath === '') throw new SetupError(CONFIG_VALUE_MISSING)
+
   const rootless = input.uid !== 0
   const dirs = userDirs(input.env)
   const runtimeDir = findRuntimeDir(input.env, input.uid)
@@ -51,6 +64,7 @@ export function resolveSetupTarget(input: TargetInput): SetupTarget {
     matches: matchAddress(request.address, namespaceDirs),
     containerdSocket: path.join(runtimeDir.path, 'containerd', 'containerd.sock'),
     restartCommand: rootless ? ['systemctl', '--user', 'restart', 'containerd.service'] : ['systemctl', 'restart', 'containerd'],
+    restartHint: describeContainerdRestart(readRestartFacts(rootless, rootless ? runtimeDir.path : null, input.exists)),
     systemdUserSocket: rootless ? path.join(runtimeDir.path, 'systemd', 'private') : null,
   }
 }

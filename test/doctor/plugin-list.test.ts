@@ -101,7 +101,7 @@ describe('findUnloadedProxyPlugin', () => {
     const problem = findUnloadedProxyPlugin('stargz', file, plugins)
     expect(problem).toContain('lists it as "error"')
     expect(problem).toContain(file)
-    expect(problem).toContain('systemctl --user restart containerd.service')
+    expect(problem).toBe(`containerd has not loaded proxy plugin "stargz" declared in ${file} (its plugin list lists it as "error")`)
   })
 
   it('names a missing plugin', () => {

@@ -37,7 +37,8 @@ function writeStandIn(name: string, body: string): void {
 // Run as root without --config, setup would edit /etc/containerd/config.toml,
 // so every such call must name a config in the temp dir.
 function runCli(args: string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  if (IS_ROOT && options.uid === undefined && !args.includes('--config')) throw new Error('a root CLI test must pass --config')
+  const namesConfig = args.some((arg) => arg === '--config' || arg.startsWith('--config='))
+  if (IS_ROOT && options.uid === undefined && !namesConfig) throw new Error('a root CLI test must pass --config')
 
   const env = {
     PATH: `${fakeBin}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
@@ -76,7 +77,7 @@ describe('rnerdctl setup command line', () => {
 
     expect(result.code).toBe(0)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toMatch(/^rnerdctl: added proxy plugin "fuse-overlayfs" .* load it with `systemctl (--user restart containerd\.service|restart containerd)`\n$/)
+    expect(result.stderr).toMatch(/^rnerdctl: added proxy plugin "fuse-overlayfs" .*; to load it, restart containerd: \S.*\n$/)
     expect(Object.keys(proxyPlugins(file))).toEqual(['fuse-overlayfs'])
     expect(root).toBe(IS_ROOT)
   })
@@ -105,6 +106,23 @@ describe('rnerdctl setup command line', () => {
 
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(new RegExp(`^rnerdctl: ${file}:3: invalid TOML .*\\n$`))
+  })
+
+  it.each([['--config'], ['--config=']])('rejects %s without a value', async (option) => {
+    const result = await runCli(['stargz', '--dry-run', option])
+
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe('rnerdctl: --config needs a path: pass --config PATH, or leave --config out for the default (see: rnerdctl setup --help)\n')
+  })
+
+  it('rejects --config naming a directory', async () => {
+    const dir = mkdtempSync(path.join(work, 'dir-'))
+    const result = await runCli(['stargz', '--config', dir])
+
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`rnerdctl: --config ${dir} is a directory: name the file, such as --config ${path.join(dir, 'config.toml')}\n`)
+    expect(readdirSync(work)).not.toContain(`${path.basename(dir)}.lock`)
   })
 
   it.each([[[]], [['overlayfs']], [['stargz', '--bogus']]])('exits 2 on usage error %j', async (args) => {
@@ -158,9 +176,20 @@ describe.runIf(IS_ROOT)('rnerdctl setup as a rootless user', () => {
     const result = await runCli(['fuse-overlayfs'], { uid: TEST_UID, env: env() })
     const file = path.join(configHome, 'containerd', 'config.toml')
 
-    expect(result.stderr).toMatch(/load it with `systemctl --user restart containerd\.service`/)
+    expect(result.stderr).toMatch(/; to load it, restart containerd: stop containerd-rootless\.sh .* by hand, because it does not run under systemd here\n$/)
     expect(result.code).toBe(0)
     expect(proxyPlugins(file)['fuse-overlayfs']?.address).toBe(path.join(runtimeDir, 'containerd-fuse-overlayfs.sock'))
+  })
+
+  // From a working directory whose parent the user cannot write, an empty
+  // --config used to resolve to that directory, and the lock beside it
+  // failed with EACCES.
+  it('rejects --config without a value', async () => {
+    const result = await runCli(['fuse-overlayfs', '--config'], { uid: TEST_UID, env: env() })
+
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/^rnerdctl: --config needs a path: /)
+    expect(readdirSync(path.dirname(work))).not.toContain(`${path.basename(work)}.lock`)
   })
 
   it('names the fix for a directory it cannot write', async () => {

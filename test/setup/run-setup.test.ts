@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
@@ -54,7 +55,8 @@ describe('runSetup missing file', () => {
     expect(statSync(world.configPath).mode & 0o777).toBe(0o644)
     expect(world.lines).toEqual([
       `added proxy plugin "fuse-overlayfs" (address ${fuseAddress()}) in ${world.configPath} (created the file); ` +
-        'load it with `systemctl --user restart containerd.service`',
+        'to load it, restart containerd: stop containerd-rootless.sh (RootlessKit and its child, containerd) and start it again by hand, ' +
+        'because it does not run under systemd here',
     ])
   })
 
@@ -183,6 +185,16 @@ describe('runSetup existing file', () => {
 
     expect(await runSetup(options(), world.environment)).toBe(1)
 
+    expect(world.lines).toEqual([`${world.configPath} is a directory, not a config file: move it away, or pass --config PATH`])
+    expect(existsSync(`${world.configPath}.lock`)).toBe(false)
+  })
+
+  it('rejects a FIFO in place of the file', async () => {
+    mkdirSync(path.dirname(world.configPath), { recursive: true })
+    execFileSync('mkfifo', [world.configPath])
+
+    expect(await runSetup(options(), world.environment)).toBe(1)
+
     expect(world.lines).toEqual([`${world.configPath} is not a regular file; point --config at a config.toml`])
   })
 
@@ -277,6 +289,43 @@ describe('runSetup mode and owner', () => {
   })
 })
 
+describe('runSetup restart advice', () => {
+  it('names systemctl --user with a user manager', async () => {
+    mkdirSync(path.join(world.runtimeDir, 'systemd'))
+    writeFileSync(path.join(world.runtimeDir, 'systemd', 'private'), '')
+
+    expect(await runSetup(options(), world.environment)).toBe(0)
+
+    expect(world.lines[0]).toMatch(/; to load it, restart containerd: systemctl --user restart containerd\.service$/)
+  })
+
+  it('restarts by hand without a user manager', async () => {
+    world.systemdBooted = true
+
+    expect(await runSetup(options(), world.environment)).toBe(0)
+
+    expect(world.lines[0]).toContain('; to load it, restart containerd: stop containerd-rootless.sh')
+    expect(world.lines[0]).not.toContain('systemctl')
+  })
+
+  it('names systemctl as root with systemd', async () => {
+    world.systemdBooted = true
+    const file = path.join(world.root, 'etc', 'config.toml')
+
+    expect(await runSetup(options({ config: file }), { ...world.environment, uid: 0 })).toBe(0)
+
+    expect(world.lines[0]).toMatch(/; to load it, restart containerd: systemctl restart containerd$/)
+  })
+
+  it('restarts by hand as root without systemd', async () => {
+    const file = path.join(world.root, 'etc', 'config.toml')
+
+    expect(await runSetup(options({ config: file }), { ...world.environment, uid: 0 })).toBe(0)
+
+    expect(world.lines[0]).toMatch(/; to load it, restart containerd: stop containerd and start it again by hand, because systemd is not running here$/)
+  })
+})
+
 describe('runSetup target', () => {
   it('uses /run as root', async () => {
     const file = path.join(world.root, 'etc', 'config.toml')
@@ -285,7 +334,32 @@ describe('runSetup target', () => {
     expect(await runSetup(options({ config: file }), environment)).toBe(0)
 
     expect(readTable(file).proxy_plugins['fuse-overlayfs'].address).toBe('/run/containerd-fuse-overlayfs.sock')
-    expect(world.lines[0]).toContain('load it with `systemctl restart containerd`')
+  })
+
+  it('rejects an empty --config', async () => {
+    expect(await runSetup(options({ config: '' }), world.environment)).toBe(1)
+
+    expect(world.lines).toEqual(['--config needs a path: pass --config PATH, or leave --config out for the default'])
+  })
+
+  it('rejects --config naming a directory', async () => {
+    const dir = path.join(world.root, 'conf')
+    mkdirSync(dir)
+
+    expect(await runSetup(options({ config: dir }), world.environment)).toBe(1)
+
+    expect(world.lines).toEqual([`--config ${dir} is a directory: name the file, such as --config ${path.join(dir, 'config.toml')}`])
+    expect(readdirSync(world.root)).not.toContain('conf.lock')
+  })
+
+  it('rejects a directory for --dry-run', async () => {
+    const dir = path.join(world.root, 'conf')
+    mkdirSync(dir)
+
+    expect(await runSetup(options({ config: dir, dryRun: true }), world.environment)).toBe(1)
+
+    expect(world.stdout).toEqual([])
+    expect(world.lines[0]).toMatch(/ is a directory: name the file, such as --config /)
   })
 
   it('uses the stargz socket path', async () => {
@@ -401,8 +475,9 @@ describe('runSetup --restart', () => {
     expect(await runSetup(options({ restart: true }), world.environment)).toBe(1)
 
     expect(world.lines[1]).toBe(
-      `cannot restart containerd: systemd's user manager (no ${path.join(world.runtimeDir, 'systemd', 'private')}) is not running; ` +
-        'restart containerd yourself, or run `systemctl --user restart containerd.service` where systemd manages it',
+      `cannot restart containerd through systemd: systemd's user manager is not running (no ${path.join(world.runtimeDir, 'systemd', 'private')}); ` +
+        'restart containerd: stop containerd-rootless.sh (RootlessKit and its child, containerd) and start it again by hand, ' +
+        'because it does not run under systemd here',
     )
     expect(readTable().proxy_plugins['fuse-overlayfs']).toBeDefined()
   })
