@@ -1,3 +1,4 @@
+import { describeContainerdRestart } from '../restart-hint.js'
 import type { DoctorFacts } from './facts.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
@@ -46,10 +47,11 @@ export function startContainerdFix(facts: DoctorFacts): string {
   return 'systemctl --user start containerd.service'
 }
 
+// The restart command, or the instruction to restart containerd by hand
+// where systemd does not run it.
 export function restartContainerdFix(facts: DoctorFacts): string {
-  if (!facts.rootless) return 'systemctl restart containerd.service'
-  if (!facts.systemd.booted) return 'stop containerd-rootless.sh (Ctrl-C in its terminal) and start it again'
-  return 'systemctl --user restart containerd.service'
+  const userManager = facts.systemd.userManager?.answer.alive === true
+  return describeContainerdRestart({ rootless: facts.rootless, userManager, systemdBooted: facts.systemd.booted })
 }
 
 export function formatMode(mode: number): string {
@@ -58,4 +60,15 @@ export function formatMode(mode: number): string {
 
 export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
+}
+
+// "1 file", "2 files".
+export function countNoun(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`
+}
+
+// "a", "a and b", "a, b and c".
+export function joinWords(words: readonly string[]): string {
+  if (words.length <= 1) return words.join('')
+  return `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`
 }

@@ -1,6 +1,7 @@
 import { checkCgroup, checkCgroupDelegation } from './cgroup.js'
-import { fail, ok, warn, type Check } from './check.js'
-import { checkContainerd, checkContainerdConfig, checkContainerdSnapshotters } from './containerd-checks.js'
+import { countNoun, fail, ok, warn, type Check } from './check.js'
+import { checkContainerdConfig } from './config-check.js'
+import { checkContainerd, checkContainerdSnapshotters } from './containerd-checks.js'
 import { checkBuildkit, checkBypass4netns } from './daemons.js'
 import type { DoctorFacts } from './facts.js'
 import { checkFuse, checkOverlay } from './overlay.js'
@@ -33,10 +34,11 @@ export function buildChecks(facts: DoctorFacts): Check[] {
 export function checkSettings(facts: DoctorFacts): Check {
   const id = 'settings'
   const settings = facts.settings
-  const details = [`snapshotter chain: ${settings.chain.join(', ')} (from ${settings.chainSource})`]
-  if (settings.warnings.length === 0) return ok(id, "rnerdctl's settings are valid", details)
+  const chain = `snapshotter chain: ${settings.chain.join(', ')} (from ${settings.chainSource})`
+  if (settings.warnings.length === 0) return ok(id, "rnerdctl's settings are valid", [chain])
 
-  return warn(id, settings.warnings.join('; '), details, 'correct the values named above; until then the defaults apply')
+  const summary = `${countNoun(settings.warnings.length, 'invalid setting')} ignored`
+  return warn(id, summary, [...settings.warnings, chain], 'correct the values named above; until then the defaults apply')
 }
 
 // nerdctl reads nerdctl.toml on every call, rejects unknown keys, and
@@ -56,12 +58,22 @@ export function checkNerdctl(facts: DoctorFacts): Check {
   const id = 'nerdctl'
   const nerdctl = facts.nerdctl
   if (nerdctl.path === null) {
-    const problem = nerdctl.problem ?? 'nerdctl not found'
-    // A file that cannot run carries its fix in the lookup's message.
-    const fix = /\(fix: (.+)\)$/.exec(problem)?.[1] ?? NERDCTL_INSTALL
+    const { problem, fix } = splitLookupMessage(nerdctl.problem ?? 'nerdctl not found')
     return fail(id, problem, [], fix)
   }
 
   const version = nerdctl.version === null ? 'version unknown (`nerdctl --version` failed)' : `version ${nerdctl.version}`
   return ok(id, `nerdctl at ${nerdctl.path}, ${version}`)
+}
+
+// The lookup's message ends with its fix, either "(fix: ...)" for a file
+// that cannot run or ": install nerdctl ..." when none is found. The
+// summary keeps what is wrong, and the fix is printed once, below it.
+export function splitLookupMessage(message: string): { problem: string; fix: string } {
+  const fix = /^(.*?) \(fix: (.+)\)$/.exec(message)
+  if (fix !== null) return { problem: fix[1] as string, fix: fix[2] as string }
+
+  const install = `: ${NERDCTL_INSTALL}`
+  if (message.endsWith(install)) return { problem: message.slice(0, -install.length), fix: NERDCTL_INSTALL }
+  return { problem: message, fix: NERDCTL_INSTALL }
 }

@@ -77,6 +77,18 @@ export interface ContainerdFacts {
 
 export interface ConfigFacts extends ContainerdConfig {
   mainPath: string
+  // Table headers that an invalid file repeats, read from the file where
+  // the parser stopped with "Can't redefine existing key".
+  repeatedHeaders: RepeatedHeader[]
+}
+
+export interface RepeatedHeader {
+  file: string
+  // The header at the line the parser stopped at, without the spaces TOML
+  // allows inside it, such as "[proxy_plugins]".
+  header: string
+  // The 1-based lines where the same table header appears.
+  lines: number[]
 }
 
 export interface ProxyPluginFacts {

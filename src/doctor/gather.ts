@@ -17,6 +17,7 @@ import { readBuildkitFacts, readBypass4netnsFacts } from './daemons.js'
 import type { ConfigFacts, ContainerdFacts, DoctorFacts, SettingsFacts } from './facts.js'
 import { readFuseFacts, readOverlayFacts } from './overlay.js'
 import { readProxyPluginFacts } from './proxy-plugins.js'
+import { readRepeatedHeaders } from './repeated-header.js'
 import { readRootlessKitFacts } from './rootlesskit.js'
 import { readRuntimeDirFacts } from './runtime-dir.js'
 import { readSystemdFacts } from './systemd.js'
@@ -107,7 +108,7 @@ async function readConfigFacts(host: Host, prepared: PreparedCall): Promise<Conf
   const mainPath = host.rootless ? path.join(host.namespaceDirs.configHome, 'containerd', 'config.toml') : '/etc/containerd/config.toml'
   const trust = (stat: OwnerStat): string | null => distrustOwnConfigFile(stat, host.uid)
   const config = await readContainerdConfigCached(mainPath, prepared.cache, trust)
-  return { ...config, mainPath }
+  return { ...config, mainPath, repeatedHeaders: readRepeatedHeaders(config.files) }
 }
 
 function buildChainContext(host: Host, prepared: PreparedCall, config: ConfigFacts, containerd: ContainerdFacts): ChainContext {

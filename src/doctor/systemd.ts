@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { SYSTEMD_BOOTED_DIR } from '../restart-hint.js'
 import { probeSocket } from '../socket-probe.js'
 import { enableLingerFix, ok, userName, warn, type Check } from './check.js'
 import type { DoctorFacts, SystemdFacts } from './facts.js'
@@ -8,17 +9,19 @@ import type { DoctorFacts, SystemdFacts } from './facts.js'
 // it running after the last login session ends. Hosts without systemd
 // (containers, WSL without it, OpenRC) have neither.
 
+// The user manager is probed even where systemd is not the init system,
+// since the restart instruction depends on it alone.
 export async function readSystemdFacts(runtimeDir: string | null, user: string | null, uid: number): Promise<SystemdFacts> {
-  // sd_booted(3): systemd is the init system when this directory exists.
-  const booted = existsSync('/run/systemd/system')
-  if (!booted) return { booted, userManager: null, linger: null }
-
+  const booted = existsSync(SYSTEMD_BOOTED_DIR)
   const socket = runtimeDir === null ? null : path.join(runtimeDir, 'systemd', 'private')
   const answer = socket === null ? null : await probeSocket(socket, { uid, mode: 'connect', timeoutMs: 500 })
+  const userManager = socket === null || answer === null ? null : { socket, answer }
+  if (!booted) return { booted, userManager, linger: null }
+
   const lingerFile = user === null ? null : path.join('/var/lib/systemd/linger', user)
   return {
     booted,
-    userManager: socket === null || answer === null ? null : { socket, answer },
+    userManager,
     linger: lingerFile === null ? null : { file: lingerFile, enabled: existsSync(lingerFile) },
   }
 }

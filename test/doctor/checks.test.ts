@@ -4,6 +4,7 @@ import { exitCodeOf, type Check } from '../../src/doctor/check.js'
 import { buildChecks } from '../../src/doctor/checks.js'
 import type { ContainerdPlugin } from '../../src/doctor/plugin-list.js'
 import type { DoctorFacts } from '../../src/doctor/facts.js'
+import { findNerdctl } from '../../src/find-nerdctl.js'
 
 const UID = 1001
 const RUNTIME_DIR = `/run/user/${UID}`
@@ -11,6 +12,8 @@ const CONFIG = '/home/alice/.config/containerd/config.toml'
 const FUSE_SOCKET = `${RUNTIME_DIR}/containerd-fuse-overlayfs.sock`
 const STARTED_AT = Date.parse('2026-03-01T10:00:00Z')
 const SNAPSHOTTER_TYPE = 'io.containerd.snapshotter.v1'
+const BY_HAND_ROOTLESS =
+  'stop containerd-rootless.sh (RootlessKit and its child, containerd) and start it again by hand, because it does not run under systemd here'
 
 function snapshotter(id: string, status = 'ok'): ContainerdPlugin {
   return { type: SNAPSHOTTER_TYPE, id, platforms: id === 'fuse-overlayfs' ? [] : ['linux/amd64'], status }
@@ -75,6 +78,7 @@ function healthyFacts(): DoctorFacts {
       globDirs: [],
       plugins: [{ name: 'fuse-overlayfs', address: FUSE_SOCKET, file: CONFIG }],
       warnings: [],
+      repeatedHeaders: [],
     },
     proxyPlugins: [
       {
@@ -264,6 +268,55 @@ describe('buildChecks failures', () => {
     expect(check.fix).toContain('RNERDCTL_NERDCTL')
   })
 
+  it('names the install fix once', () => {
+    const lookup = findNerdctl({ explicit: null, pathVariable: '/nonexistent', cwd: '/', exclude: new Set(), uid: UID })
+    if (lookup.ok) throw new Error('expected no nerdctl in /nonexistent')
+    const facts = healthyFacts()
+    facts.nerdctl = { path: null, version: null, problem: lookup.message }
+    const check = findCheck(buildChecks(facts), 'nerdctl')
+
+    expect(check.summary).toBe('nerdctl not found on PATH')
+    expect(check.fix).toBe('install nerdctl (https://github.com/containerd/nerdctl/releases) or set RNERDCTL_NERDCTL=/path/to/nerdctl')
+  })
+
+  it('moves a lookup fix out of the summary', () => {
+    const facts = healthyFacts()
+    facts.nerdctl = { path: null, version: null, problem: '/opt/nerdctl (from RNERDCTL_NERDCTL) is not executable (fix: chmod +x /opt/nerdctl)' }
+    const check = findCheck(buildChecks(facts), 'nerdctl')
+
+    expect(check.summary).toBe('/opt/nerdctl (from RNERDCTL_NERDCTL) is not executable')
+    expect(check.fix).toBe('chmod +x /opt/nerdctl')
+  })
+
+  it('keeps a message without a fix', () => {
+    const facts = healthyFacts()
+    facts.nerdctl = { path: null, version: null, problem: 'refusing to run /tmp/nerdctl (from PATH): it is writable by others' }
+    const check = findCheck(buildChecks(facts), 'nerdctl')
+
+    expect(check.summary).toBe('refusing to run /tmp/nerdctl (from PATH): it is writable by others')
+    expect(check.fix).toContain('install nerdctl')
+  })
+
+  it('puts each settings warning on its own line', () => {
+    const facts = healthyFacts()
+    facts.settings.warnings = [
+      'RNERDCTL_DEBUG="maybe" is not a boolean; using off (fix: 1/0, true/false, yes/no or on/off)',
+      'RNERDCTL_SNAPSHOTTERS=",": no snapshotter named; using the default chain (fix: a comma-separated list such as "overlayfs,native")',
+    ]
+    const check = findCheck(buildChecks(facts), 'settings')
+
+    expect(check.status).toBe('warn')
+    expect(check.summary).toBe('2 invalid settings ignored')
+    expect(check.details).toEqual([...facts.settings.warnings, 'snapshotter chain: stargz, overlayfs, fuse-overlayfs, native (from default)'])
+  })
+
+  it('counts one invalid setting', () => {
+    const facts = healthyFacts()
+    facts.settings.warnings = ['RNERDCTL_DEBUG="maybe" is not a boolean; using off (fix: 1/0, true/false, yes/no or on/off)']
+
+    expect(findCheck(buildChecks(facts), 'settings').summary).toBe('1 invalid setting ignored')
+  })
+
   it('fails on an invalid nerdctl.toml', () => {
     const facts = healthyFacts()
     facts.settings.nerdctlToml = { path: '/home/alice/.config/nerdctl/nerdctl.toml', exists: true, error: 'line 2: invalid TOML: x' }
@@ -274,16 +327,61 @@ describe('buildChecks failures', () => {
   })
 })
 
+// The main config was written after containerd started, and containerd
+// could not be asked for its plugin list.
+function changedFacts(): DoctorFacts {
+  const facts = healthyFacts()
+  facts.config.files[0]!.mtimeMs = STARTED_AT + 5000
+  facts.containerd.pluginList = { source: 'none', reason: 'containerd does not answer' }
+  return facts
+}
+
 describe('buildChecks containerd config', () => {
   it('warns when changed after start', () => {
-    const facts = healthyFacts()
-    facts.config.files[0]!.mtimeMs = STARTED_AT + 5000
+    const check = findCheck(buildChecks(changedFacts()), 'containerd-config')
+
+    expect(check.status).toBe('warn')
+    expect(check.summary).toBe(`${CONFIG} changed after containerd started (by mtime), so containerd may not have loaded it`)
+    expect(check.fix).toBe('restart containerd: systemctl --user restart containerd.service')
+  })
+
+  it('accepts a change the plugin list shows loaded', () => {
+    const facts = changedFacts()
+    facts.containerd.pluginList = { source: 'cache', plugins: [snapshotter('overlayfs'), snapshotter('fuse-overlayfs')] }
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.status).toBe('ok')
+    expect(check.summary).toBe(`${CONFIG} changed after containerd started (by mtime), and containerd has loaded the proxy plugin "fuse-overlayfs" declared there`)
+    expect(check.details).toContain('proxy plugins checked against the plugin list cached for this containerd process')
+  })
+
+  it('warns about a plugin the list lacks', () => {
+    const facts = changedFacts()
+    facts.containerd.pluginList = { source: 'containerd', plugins: [snapshotter('overlayfs')] }
     const check = findCheck(buildChecks(facts), 'containerd-config')
 
     expect(check.status).toBe('warn')
-    expect(check.summary).toContain('changed after containerd started')
-    expect(check.summary).toContain(CONFIG)
+    expect(check.summary).toBe(`${CONFIG} changed after containerd started, and containerd has not loaded proxy plugin "fuse-overlayfs" declared there`)
     expect(check.fix).toBe('restart containerd: systemctl --user restart containerd.service')
+  })
+
+  it('warns when the change declares no plugin', () => {
+    const facts = changedFacts()
+    facts.containerd.pluginList = { source: 'containerd', plugins: [snapshotter('overlayfs')] }
+    facts.config.plugins = []
+    facts.proxyPlugins = []
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.status).toBe('warn')
+    expect(check.summary).toContain('so containerd may not have loaded it')
+  })
+
+  it('says them for several files', () => {
+    const facts = changedFacts()
+    facts.config.files.push({ path: '/home/alice/.config/containerd/conf.d/a.toml', mtimeMs: STARTED_AT + 5000, size: 10, error: null, missing: false })
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.summary).toMatch(/, so containerd may not have loaded them$/)
   })
 
   it('warns when an import changed', () => {
@@ -304,12 +402,27 @@ describe('buildChecks containerd config', () => {
   })
 
   it('gives the restart without systemd', () => {
-    const facts = healthyFacts()
+    const facts = changedFacts()
     facts.systemd = { booted: false, userManager: null, linger: null }
-    facts.config.files[0]!.mtimeMs = STARTED_AT + 5000
     const check = findCheck(buildChecks(facts), 'containerd-config')
 
-    expect(check.fix).toContain('containerd-rootless.sh')
+    expect(check.fix).toBe(`restart containerd: ${BY_HAND_ROOTLESS}`)
+  })
+
+  it('gives the restart without a user manager', () => {
+    const facts = changedFacts()
+    facts.systemd.userManager = { socket: `${RUNTIME_DIR}/systemd/private`, answer: { alive: false, reason: 'does not exist' } }
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.fix).toBe(`restart containerd: ${BY_HAND_ROOTLESS}`)
+  })
+
+  it('uses a user manager without systemd booted', () => {
+    const facts = changedFacts()
+    facts.systemd.booted = false
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.fix).toBe('restart containerd: systemctl --user restart containerd.service')
   })
 
   it('warns about invalid TOML', () => {
@@ -319,6 +432,56 @@ describe('buildChecks containerd config', () => {
 
     expect(check.status).toBe('warn')
     expect(check.summary).toContain('duplicate table proxy_plugins')
+    expect(check.fix).toBe(`correct ${CONFIG}, then restart containerd: systemctl --user restart containerd.service`)
+  })
+
+  it('says to merge a repeated header', () => {
+    const facts = healthyFacts()
+    facts.config.files[0]!.error = `${CONFIG}:8: invalid TOML: Can't redefine existing key`
+    facts.config.repeatedHeaders = [{ file: CONFIG, header: '[proxy_plugins]', lines: [3, 8] }]
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.status).toBe('warn')
+    expect(check.summary).toBe(
+      `invalid containerd config: ${CONFIG}: the table header [proxy_plugins] appears twice (lines 3 and 8), which TOML does not allow`,
+    )
+    expect(check.fix).toBe(
+      `merge the tables under one [proxy_plugins] header in ${CONFIG}, then restart containerd: systemctl --user restart containerd.service`,
+    )
+  })
+
+  it('lists each invalid file', () => {
+    const facts = healthyFacts()
+    const imported = '/home/alice/.config/containerd/conf.d/a.toml'
+    facts.config.files[0]!.error = `${CONFIG}:8: invalid TOML: Can't redefine existing key`
+    facts.config.files.push({ path: imported, mtimeMs: null, size: 10, error: `${imported}:1: invalid TOML: Unexpected character`, missing: false })
+    facts.config.repeatedHeaders = [{ file: CONFIG, header: '[proxy_plugins]', lines: [3, 8, 12] }]
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.summary).toBe('2 containerd config files invalid')
+    expect(check.details).toContain(`${CONFIG}: the table header [proxy_plugins] appears 3 times (lines 3, 8 and 12), which TOML does not allow`)
+    expect(check.details).toContain(`${imported}:1: invalid TOML: Unexpected character`)
+    expect(check.fix).toBe(
+      `merge the tables under one [proxy_plugins] header in ${CONFIG}\n` +
+        `correct ${imported}, then restart containerd: systemctl --user restart containerd.service`,
+    )
+  })
+
+  it('puts each config warning on its own line', () => {
+    const facts = healthyFacts()
+    facts.config.warnings = [`${CONFIG}: unknown config version 9 (containerd reads 1, 2 and 3)`, 'import conf.d/*.toml: permission denied']
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.summary).toBe("2 problems in containerd's config")
+    expect(check.details.slice(0, 2)).toEqual(facts.config.warnings)
+  })
+
+  it('keeps one config warning as the summary', () => {
+    const facts = healthyFacts()
+    facts.config.warnings = ['import conf.d/*.toml: permission denied']
+    const check = findCheck(buildChecks(facts), 'containerd-config')
+
+    expect(check.summary).toBe('import conf.d/*.toml: permission denied')
   })
 
   it('accepts a missing config', () => {
@@ -374,7 +537,7 @@ describe('buildChecks proxy plugins', () => {
     expect(plugin.fix).toContain('systemctl --user restart containerd.service')
     const snapshotters = findCheck(checks, 'containerd-snapshotters')
     expect(snapshotters.status).toBe('warn')
-    expect(snapshotters.summary).toContain('"fuse-overlayfs"')
+    expect(snapshotters.summary).toBe(`containerd has not loaded declared proxy plugin "fuse-overlayfs" (${CONFIG})`)
   })
 
   it('warns on an error status', () => {
@@ -625,7 +788,31 @@ describe('buildChecks rootful', () => {
   })
 
   it('cannot compare start times', () => {
-    expect(findCheck(checks, 'containerd-config').summary).toContain('start time is unknown')
+    expect(findCheck(checks, 'containerd-config').summary).toBe("1 file read, but containerd's start time is unknown, so not compared with them")
+  })
+
+  it('counts files in the plural', () => {
+    const facts = rootfulFacts()
+    facts.config.files.push({ path: '/etc/containerd/conf.d/a.toml', mtimeMs: STARTED_AT, size: 10, error: null, missing: false })
+
+    expect(findCheck(buildChecks(facts), 'containerd-config').summary).toMatch(/^2 files read, /)
+  })
+
+  it('restarts through systemd', () => {
+    const facts = rootfulFacts()
+    facts.containerd.pluginList = { source: 'none', reason: 'cannot connect' }
+
+    expect(findCheck(buildChecks(facts), 'containerd-snapshotters').fix).toBe('restart containerd: systemctl restart containerd')
+  })
+
+  it('restarts by hand without systemd', () => {
+    const facts = rootfulFacts()
+    facts.systemd = { booted: false, userManager: null, linger: null }
+    facts.containerd.pluginList = { source: 'none', reason: 'cannot connect' }
+
+    expect(findCheck(buildChecks(facts), 'containerd-snapshotters').fix).toBe(
+      'restart containerd: stop containerd and start it again by hand, because systemd is not running here',
+    )
   })
 
   it('restarts the system service', () => {
