@@ -19,6 +19,8 @@ interface StoreFile {
   warned: string[]
 }
 
+const MAX_ENTRY_BYTES = 256 * 1024
+
 export interface ProbeCacheOptions {
   file: string | null
   uid: number
@@ -41,8 +43,17 @@ export class ProbeCache {
     return entry !== undefined && entry.deps === JSON.stringify(deps) ? (entry.value as T) : undefined
   }
 
+  // An entry larger than MAX_ENTRY_BYTES (an import glob over thousands of
+  // dirs, say) is not kept: the file must stay small enough to read fast.
   set(name: string, deps: unknown, value: unknown): void {
-    this.store.entries[name] = { deps: JSON.stringify(deps), value }
+    let size: number
+    try {
+      size = JSON.stringify(value).length
+    } catch {
+      size = Infinity
+    }
+    if (size > MAX_ENTRY_BYTES) delete this.store.entries[name]
+    else this.store.entries[name] = { deps: JSON.stringify(deps), value }
     this.dirty = true
   }
 

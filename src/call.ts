@@ -6,7 +6,7 @@ import { decide } from './decide.js'
 import type { Decision } from './decision.js'
 import { findNerdctl, type NerdctlLookup } from './find-nerdctl.js'
 import { resolveOptions, type Options } from './options.js'
-import { findForeignXdgHomes, ownDirs } from './paths.js'
+import { findForeignXdgHomes, NO_HOME, ownDirs, userDirs } from './paths.js'
 import { judgeReentry, readAncestors, REENTRY_VARIABLE } from './reentry.js'
 import { findRuntimeDir } from './runtime-dir.js'
 import { parseBoolean, readVariable } from './settings.js'
@@ -31,11 +31,12 @@ export interface PrepareInput {
 export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
   const uid = process.geteuid?.() ?? 0
   const foreign = dropForeignXdgHomes(input.env, uid)
-  const own = ownDirs()
+  const own = ownDirs(input.env)
   const runtimeDir = findRuntimeDir(input.env, uid)
   const bootId = readBootId()
+  const homeless = userDirs(input.env).home === NO_HOME
   const cache = new ProbeCache({
-    file: cacheFile(runtimeDir.path, own.cache),
+    file: homeless && runtimeDir.path === null ? null : cacheFile(runtimeDir.path, own.cache),
     uid,
     bootId,
     bypass: input.recheck || parseBoolean(input.env.RNERDCTL_NO_CACHE) === true,
@@ -67,8 +68,8 @@ export async function prepareCall(input: PrepareInput): Promise<PreparedCall> {
 }
 
 // Removes XDG variables left by su from `env` (process.env on a real
-// call), so rnerdctl's own paths, which env-paths reads from process.env,
-// and the environment nerdctl gets both fall back to the user's home.
+// call), so rnerdctl's own paths and the environment nerdctl gets both
+// fall back to the user's home.
 function dropForeignXdgHomes(env: NodeJS.ProcessEnv, uid: number): ReturnType<typeof findForeignXdgHomes> {
   const foreign = findForeignXdgHomes(env, uid)
   for (const name of foreign.names) delete env[name]

@@ -1,4 +1,4 @@
-import { execNerdctl, mirrorExit } from './exec-nerdctl.js'
+import { dieOfSigpipeOnClosedStdout, execNerdctl, mirrorExit } from './exec-nerdctl.js'
 import { lookUpNerdctl, prepareCall, safeCwd } from './call.js'
 import { isCompleteRequest } from './completion/protocol.js'
 import type { PreparedCall } from './call.js'
@@ -38,6 +38,7 @@ export function main(options: MainOptions): void {
 // from nerdctl's own. They never load yargs, so a TAB stays as quick as a
 // pass-through call.
 async function forwardCompletion(args: string[], calledAs: MainOptions['calledAs']): Promise<void> {
+  dieOfSigpipeOnClosedStdout()
   const completion = await import('./completion/forward.js')
   await completion.forwardCompletion(args, calledAs)
 }
@@ -46,6 +47,7 @@ async function runOwnCommand(args: string[]): Promise<void> {
   // yargs reads the working directory, which throws once it is deleted;
   // rnerdctl's own commands use no relative path, so / serves as well.
   if (safeCwd() === '/') process.chdir('/')
+  dieOfSigpipeOnClosedStdout()
   const commands = await import('./commands/index.js')
   process.exitCode = await commands.runOwnCommand(args)
 }
@@ -68,6 +70,7 @@ async function passThrough(args: string[], own: boolean): Promise<void> {
   const lookup = prepared?.lookup ?? lookUpNerdctl(env, { nerdctl: readNerdctlSetting(env) })
   if (prepared !== null) report(prepared, debug || prepared.options.debug)
   const helpSection = own && isTopLevelHelp(args)
+  if (helpSection) dieOfSigpipeOnClosedStdout()
   if (!lookup.ok) {
     printLine(lookup.message)
     if (helpSection) process.stdout.write(formatOwnHelp())
@@ -87,7 +90,7 @@ async function passThrough(args: string[], own: boolean): Promise<void> {
 // Returns the exact bytes to hand nerdctl when Node's decoding lost some,
 // with rnerdctl's own changes applied to them.
 function planRaw(args: string[], childEnv: NodeJS.ProcessEnv, prepared: PreparedCall | null): RawCall | undefined {
-  const raw = readRawCall(args, process.env)
+  const raw = readRawCall(args)
   if (raw === null) return undefined
 
   const inserted = prepared === null ? [] : prepared.decision.args

@@ -15,25 +15,20 @@ export async function loadTomlParser(): Promise<typeof import('./toml-parse.js')
   return module.parseToml
 }
 
+// A parsed containerd config stays valid while every file it read and every
+// directory an import glob listed (a new file there may now be imported)
+// has the signature it had when it was read.
 export async function readContainerdConfigCached(mainPath: string, cache: ProbeCache, trust?: TrustCheck): Promise<ContainerdConfig> {
-  const stored = cache.get<{ deps: unknown; config: ContainerdConfig }>(`containerd-config:${mainPath}`, 'any')
-  if (stored !== undefined && JSON.stringify(stored.deps) === JSON.stringify(containerdConfigDeps(stored.config))) {
-    return stored.config
-  }
+  const stored = cache.get<ContainerdConfig>(`containerd-config:${mainPath}`, 'any')
+  if (stored !== undefined && isUnchanged(stored)) return stored
 
   const config = readContainerdConfig(mainPath, await loadTomlParser(), trust)
-  cache.set(`containerd-config:${mainPath}`, 'any', { deps: containerdConfigDeps(config), config })
+  cache.set(`containerd-config:${mainPath}`, 'any', config)
   return config
 }
 
-// What a parsed containerd config depends on, read fresh on every call:
-// each file's stat, and the mtime of each directory an import glob matched
-// in (a new file there may now be imported).
-function containerdConfigDeps(config: ContainerdConfig): unknown {
-  return {
-    files: config.files.map((file) => statSignature(file.path)),
-    globDirs: config.globDirs.map((dir) => statSignature(dir.path)),
-  }
+function isUnchanged(config: ContainerdConfig): boolean {
+  return [...config.files, ...config.globDirs].every((entry) => typeof entry.signature === 'string' && statSignature(entry.path) === entry.signature)
 }
 
 export interface TomlFileRead {

@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { glob } from './glob.js'
 import { readConfigFile } from './read-file.js'
+import { signatureOf, statSignature } from './stat-signature.js'
 import type { TomlResult, TomlTable } from './toml-parse.js'
 import type { TrustCheck } from './trust.js'
 
@@ -20,6 +21,9 @@ export interface ConfigFileState {
   path: string
   mtimeMs: number | null
   size: number | null
+  // statSignature of the file as it was read (from the open descriptor),
+  // so a file replaced after the read cannot be cached under the new key.
+  signature?: string
   error: string | null
   missing: boolean
 }
@@ -28,7 +32,7 @@ export interface ContainerdConfig {
   files: ConfigFileState[]
   // Directories that import globs were matched in: a new file there
   // changes what the config imports.
-  globDirs: { path: string; mtimeMs: number | null }[]
+  globDirs: { path: string; mtimeMs: number | null; signature?: string }[]
   plugins: ProxyPlugin[]
   warnings: string[]
 }
@@ -77,6 +81,7 @@ function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig, t
     path: file,
     mtimeMs: read.stat?.mtimeMs ?? null,
     size: read.stat?.size ?? null,
+    signature: read.stat === undefined ? statSignature(file) : signatureOf(file, read.stat),
     error: null,
     missing: !read.ok && read.missing,
   }
@@ -116,7 +121,8 @@ export function explainParseError(text: string, line: number, message: string): 
 function checkVersion(file: string, table: TomlTable, config: ContainerdConfig): void {
   const version = table.version
   if (version === undefined || version === 1 || version === 2 || version === 3) return
-  config.warnings.push(`${file}: unknown config version ${JSON.stringify(version)} (containerd reads 1, 2 and 3)`)
+  const shown = typeof version === 'object' && version !== null && 'text' in version ? String(version.text) : JSON.stringify(version)
+  config.warnings.push(`${file}: unknown config version ${shown} (containerd reads 1, 2 and 3)`)
 }
 
 export function collectProxyPlugins(table: TomlTable, file: string, warnings: string[]): ProxyPlugin[] {
@@ -160,7 +166,7 @@ function expandImport(pattern: string, config: ContainerdConfig): string[] {
   if (!pattern.includes('*')) return [pattern]
 
   try {
-    return glob(pattern, (dir) => config.globDirs.push({ path: dir, mtimeMs: mtimeOr(dir) }))
+    return glob(pattern, (dir) => config.globDirs.push({ path: dir, mtimeMs: mtimeOr(dir), signature: statSignature(dir) }))
   } catch (error) {
     config.warnings.push(`import ${pattern}: ${(error as Error).message}`)
     return []

@@ -30,7 +30,7 @@ export function execNerdctl(request: ExecRequest): Promise<ChildExit> {
     const trampoline = request.raw === undefined ? null : tryTrampoline(request)
     const child = trampoline === null
       ? spawn(request.path, request.args, { argv0: request.path, env: request.env, stdio: 'inherit' })
-      : spawn('/bin/bash', trampoline, { env: {}, stdio: 'inherit' })
+      : spawn('/bin/bash', trampoline, { env: {}, stdio: 'inherit', cwd: cwdOrRoot() })
 
     const forward = (signal: NodeJS.Signals): void => {
       if (TERMINAL_SIGNALS.includes(signal) && isInForegroundGroup()) return
@@ -55,6 +55,17 @@ export function execNerdctl(request: ExecRequest): Promise<ChildExit> {
   })
 }
 
+// bash complains on start-up in a deleted working directory; nerdctl cannot
+// use such a directory either, so the trampoline starts in / instead.
+function cwdOrRoot(): string | undefined {
+  try {
+    process.cwd()
+    return undefined
+  } catch {
+    return '/'
+  }
+}
+
 // Without a place for the trampoline's files, nerdctl still runs, with the
 // bytes Node decoded.
 function tryTrampoline(request: ExecRequest): string[] | null {
@@ -76,16 +87,29 @@ export function mirrorExit(exit: ChildExit): void {
     process.exitCode = exit.code
     return
   }
+  dieOfSignal(exit.signal)
+}
 
-  const number = constants.signals[exit.signal] ?? 0
-  restoreDefaultAction(exit.signal)
+export function dieOfSignal(signal: NodeJS.Signals): void {
+  const number = constants.signals[signal] ?? 0
+  restoreDefaultAction(signal)
   try {
-    process.kill(process.pid, exit.signal)
+    process.kill(process.pid, signal)
   } catch {
     // Falls through to the exit code below.
   }
   setTimeout(() => process.exit(128 + number), 50).unref()
   process.exitCode = 128 + number
+}
+
+// rnerdctl's own output (help, env, completion, doctor) into a pipe whose
+// reader has gone ends the way any Unix tool's does: by SIGPIPE, quietly,
+// not with Node's unhandled 'error' event and a stack.
+export function dieOfSigpipeOnClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') dieOfSignal('SIGPIPE')
+    else throw error
+  })
 }
 
 // libuv puts back SIG_DFL when a signal's last listener goes, which also

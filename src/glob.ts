@@ -54,7 +54,10 @@ function appendClass(chars: string[], start: number, element: string, append: (p
       i++
       hi = readChar()
     }
-    if (lo <= hi) ranges += lo === hi ? escapeClassChar(lo) : `${escapeClassChar(lo)}-${escapeClassChar(hi)}`
+    // Code points, not UTF-16 units, as Go compares runes.
+    const loPoint = lo.codePointAt(0) as number
+    const hiPoint = hi.codePointAt(0) as number
+    if (loPoint <= hiPoint) ranges += lo === hi ? escapeClassChar(lo) : `${escapeClassChar(lo)}-${escapeClassChar(hi)}`
   }
 
   append(negated ? `[^/${ranges}]` : ranges === '' ? '[]' : `[${ranges}]`)
@@ -63,9 +66,14 @@ function appendClass(chars: string[], start: number, element: string, append: (p
 
 // Expands an absolute pattern to the existing paths it matches. Only the
 // elements that hold meta characters are matched against directory listings.
+// A pattern such as /*/*/*/*.toml would list the whole filesystem on every
+// call; containerd would too, but rnerdctl gives up and says so.
+export const MAX_GLOB_LISTINGS = 256
+
 // `onListDir` learns each directory listed, so a caller can tell when a
 // new file there would change the result.
 export function glob(pattern: string, onListDir: (dir: string) => void = () => {}): string[] {
+  let listings = 0
   if (!hasGlobMeta(pattern)) return [pattern]
 
   const elements = pattern.split('/').filter((element) => element !== '')
@@ -75,6 +83,8 @@ export function glob(pattern: string, onListDir: (dir: string) => void = () => {
       found = found.map((dir) => path.join(dir, element))
       continue
     }
+    listings += found.length
+    if (listings > MAX_GLOB_LISTINGS) throw new Error(`"${pattern}" lists more than ${MAX_GLOB_LISTINGS} directories; name fewer`)
     for (const dir of found) onListDir(dir)
     found = expandElement(found, globToRegExp(element))
   }

@@ -9,6 +9,9 @@ import { formatMarker, REENTRY_VARIABLE } from './reentry.js'
 // callers keep the answers per nerdctl binary.
 
 const TIMEOUT_MS = 5000
+// `run --help` is a few kB; a nerdctl that prints without end is cut off
+// here rather than filling memory.
+const MAX_OUTPUT_BYTES = 1024 * 1024
 
 // The re-entry marker, as for the real call: should `nerdctl` be a script
 // that runs rnerdctl again, the nested rnerdctl then skips it instead of
@@ -18,7 +21,7 @@ function probeEnv(nerdctl: string): Record<string, string> {
 }
 
 export async function readNerdctlVersion(nerdctl: string): Promise<string | null> {
-  const result = await execa(nerdctl, ['--version'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: probeEnv(nerdctl) })
+  const result = await execa(nerdctl, ['--version'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: probeEnv(nerdctl), maxBuffer: MAX_OUTPUT_BYTES })
   return result.exitCode === 0 ? parseVersionOutput(String(result.stdout)) : null
 }
 
@@ -30,6 +33,6 @@ export function parseVersionOutput(output: string): string | null {
 }
 
 export async function readRunFlags(nerdctl: string): Promise<RunFlagTable | null> {
-  const result = await execa(nerdctl, ['run', '--help'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: probeEnv(nerdctl) })
+  const result = await execa(nerdctl, ['run', '--help'], { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', argv0: nerdctl, env: probeEnv(nerdctl), maxBuffer: MAX_OUTPUT_BYTES })
   return result.exitCode === 0 ? parseRunHelp(String(result.stdout)) : null
 }

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { userInfo } from 'node:os'
 import path from 'node:path'
-import envPaths from 'env-paths'
 import { readVariable } from './settings.js'
 
 // The XDG base directories as containerd-rootless.sh, nerdctl and
@@ -15,8 +14,12 @@ export interface UserDirs {
   cacheHome: string
 }
 
+// HOME counts only when absolute: an empty or relative HOME would put
+// rnerdctl's config and state in the working directory, where a checkout
+// could plant a config that names the program to run.
 export function userDirs(env: NodeJS.ProcessEnv): UserDirs {
-  const home = readVariable(env, 'HOME') ?? safeHomedir()
+  const variable = readVariable(env, 'HOME')
+  const home = variable !== undefined && path.isAbsolute(variable) ? variable : passwdHome()
   const pick = (name: string, fallback: string): string => {
     const value = readVariable(env, name)
     return value !== undefined && path.isAbsolute(value) ? value : path.join(home, fallback)
@@ -31,25 +34,34 @@ export function userDirs(env: NodeJS.ProcessEnv): UserDirs {
   }
 }
 
-// rnerdctl's own directories, from env-paths, which reads HOME and the XDG
-// variables of this process when it loads. `suffix: ''` keeps it from
-// appending "-nodejs" to every path; its `log` dir is $XDG_STATE_HOME's.
+// rnerdctl's own directories, under the same XDG homes as containerd's
+// and nerdctl's.
 export interface OwnDirs {
   config: string
   state: string
   cache: string
 }
 
-export function ownDirs(): OwnDirs {
-  const paths = envPaths('rnerdctl', { suffix: '' })
-  return { config: paths.config, state: paths.log, cache: paths.cache }
+export function ownDirs(env: NodeJS.ProcessEnv = process.env): OwnDirs {
+  const dirs = userDirs(env)
+  return {
+    config: path.join(dirs.configHome, 'rnerdctl'),
+    state: path.join(dirs.stateHome, 'rnerdctl'),
+    cache: path.join(dirs.cacheHome, 'rnerdctl'),
+  }
 }
 
-function safeHomedir(): string {
+// The home dir from the passwd entry. A uid without one, with HOME unset,
+// has no home: /nonexistent stands in (as for Debian's `nobody`), reads
+// under it find nothing, and rnerdctl writes nothing there.
+export const NO_HOME = '/nonexistent'
+
+function passwdHome(): string {
   try {
-    return homedir()
+    const home = userInfo().homedir
+    return path.isAbsolute(home) ? home : NO_HOME
   } catch {
-    return '/'
+    return NO_HOME
   }
 }
 

@@ -27,24 +27,23 @@ function splitNul(data: Buffer): Buffer[] {
 
 // Returns the raw arguments and environment when either contains bytes Node
 // could not decode, or null in the usual case.
-export function readRawCall(args: readonly string[], env: NodeJS.ProcessEnv): RawCall | null {
+export function readRawCall(args: readonly string[]): RawCall | null {
   try {
     const cmdline = splitNul(readFileSync('/proc/self/cmdline'))
     const rawArgs = cmdline.slice(cmdline.length - args.length)
     const environ = splitNul(readFileSync('/proc/self/environ'))
     const argsDiffer = rawArgs.length !== args.length || rawArgs.some((raw, i) => !raw.equals(Buffer.from(args[i] as string)))
-    const envDiffers = environ.some((entry) => !isFaithful(entry, env))
+    const envDiffers = environ.some((entry) => !isFaithful(entry))
     return argsDiffer || envDiffers ? { args: rawArgs, env: environ } : null
   } catch {
     return null
   }
 }
 
-function isFaithful(entry: Buffer, env: NodeJS.ProcessEnv): boolean {
-  const text = entry.toString('utf8')
-  if (Buffer.compare(Buffer.from(text), entry) === 0) return true
-  const name = text.slice(0, text.indexOf('='))
-  return env[name] === undefined
+// An entry is faithful when Node's decoding of it gives back its bytes; a
+// name or value that is not UTF-8 is not, whatever Node made of it.
+function isFaithful(entry: Buffer): boolean {
+  return Buffer.compare(Buffer.from(entry.toString('utf8')), entry) === 0
 }
 
 // Applies rnerdctl's changes to the raw environment: the variables it sets
@@ -63,6 +62,11 @@ export function planRawEnvironment(raw: readonly Buffer[], set: Record<string, s
 // passed to env, which is nerdctl's absolute path.
 const TRAMPOLINE = 'mapfile -d "" -t A < "$1"; mapfile -d "" -t E < "$2"; rm -rf -- "$3"; exec /usr/bin/env -i -- "${E[@]}" "${A[@]}"'
 
+// `env` reads a first word with "=" as one more variable, so a nerdctl path
+// with "=" goes through sh, which execs it by path. sh passes on only
+// variables whose names are shell identifiers: that rare case loses others.
+const TRAMPOLINE_VIA_SH = 'mapfile -d "" -t A < "$1"; mapfile -d "" -t E < "$2"; rm -rf -- "$3"; exec /usr/bin/env -i -- "${E[@]}" /bin/sh -c \'exec "$0" "$@"\' "${A[@]}"'
+
 // The files go to a private dir in the runtime dir when there is one, else
 // in TMPDIR; the caller falls back to the decoded strings when both fail.
 export function prepareTrampoline(nerdctl: string, args: readonly Buffer[], env: readonly Buffer[], runtimeDir?: string): string[] {
@@ -72,7 +76,7 @@ export function prepareTrampoline(nerdctl: string, args: readonly Buffer[], env:
   const nul = Buffer.from([0])
   writeFileSync(argsFile, Buffer.concat([nerdctl, ...args].flatMap((part) => [Buffer.from(part), nul])), { mode: 0o600 })
   writeFileSync(envFile, Buffer.concat(env.flatMap((entry) => [entry, nul])), { mode: 0o600 })
-  return ['-c', TRAMPOLINE, 'rnerdctl-trampoline', argsFile, envFile, dir]
+  return ['-c', nerdctl.includes('=') ? TRAMPOLINE_VIA_SH : TRAMPOLINE, 'rnerdctl-trampoline', argsFile, envFile, dir]
 }
 
 function makePrivateDir(parents: (string | undefined)[]): string {

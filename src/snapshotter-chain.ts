@@ -105,8 +105,16 @@ export function parseChain(value: string | readonly unknown[]): { chain: string[
   const names = typeof value === 'string' ? value.split(',').map((name) => name.trim()) : [...value]
   const chain: string[] = []
   for (const name of names) {
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) return { error: `invalid snapshotter name ${JSON.stringify(name)}` }
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) return { error: `invalid snapshotter name ${describeValue(name)}` }
     if (!chain.includes(name)) chain.push(name)
   }
   return chain.length === 0 ? { error: 'empty snapshotter list' } : { chain }
+}
+
+// Any value as short text for a message: a config can hold values JSON
+// cannot show (a BigInt) or nests too deep for it.
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value !== 'object' || value === null) return String(value)
+  return Array.isArray(value) ? 'an array' : 'a table'
 }

@@ -258,8 +258,14 @@ function commandTable(line: CommandLine, table?: RunFlagTable): FlagTable {
   return tableFor(line.command)
 }
 
+// Own keys only: a subcommand named "constructor" or "valueOf" must not
+// find Object.prototype's members.
 function tableFor(path: readonly string[]): FlagTable {
-  return commandFlags[path.join(' ')] ?? commandFlags[path[0] ?? ''] ?? [helpFlag]
+  return ownTable(path.join(' ')) ?? ownTable(path[0] ?? '') ?? [helpFlag]
+}
+
+function ownTable(key: string): FlagTable | undefined {
+  return Object.hasOwn(commandFlags, key) ? commandFlags[key] : undefined
 }
 
 // Long global flags work after the subcommand too, but one-letter ones do not.

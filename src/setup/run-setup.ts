@@ -66,6 +66,12 @@ export async function runSetup(options: SetupOptions, environment: SetupEnvironm
       environment.log(error.message)
       return 1
     }
+    // The editor walks tables and arrays recursively; a config nested
+    // thousands of levels deep (no real config is) exhausts the stack.
+    if (error instanceof RangeError) {
+      environment.log(`${options.config ?? 'config.toml'} nests tables or arrays too deeply to edit safely; nothing was changed (add the block by hand: rnerdctl setup ${options.snapshotter} --dry-run shows it for a plain file)`)
+      return 1
+    }
 
     const code = (error as NodeJS.ErrnoException).code
     if (typeof code !== 'string') throw error

@@ -274,7 +274,7 @@ describeE2E('config.toml changed after start', () => {
     expect(run.result.stderr).toMatch(/^prepared with overlayfs$/m)
     expect(stargz.usable).toBe(false)
     expect(stargz.reason).toContain('changed after containerd started')
-    expect(stargz.reason).toContain('systemctl --user restart containerd.service')
+    expect(stargz.reason).toContain('restart containerd: stop containerd-rootless.sh')
   })
 })
 

@@ -120,7 +120,7 @@ describe('scanCommandLine fuzz', () => {
   // ends in internal error 70, and `rnerdctl __complete constructor ''`
   // returns only the error directive. Found by the property above with
   // the counterexample ['valueOf']. Expected: an unknown subcommand.
-  it.fails.each(['valueOf', 'toString', 'constructor', '__proto__', 'hasOwnProperty'])('subcommand %s', (name) => {
+  it.each(['valueOf', 'toString', 'constructor', '__proto__', 'hasOwnProperty'])('subcommand %s', (name) => {
     expect(() => scanCommandLine([name])).not.toThrow()
   })
 

@@ -138,7 +138,7 @@ describe('gatherCandidateFacts proxy problems', () => {
     const facts = await gatherProxy('myproxy', context)
 
     expect(facts.problem).toContain('changed after containerd started')
-    expect(facts.problem).toContain('systemctl --user restart containerd.service')
+    expect(facts.problem).toContain('stop containerd-rootless.sh')
   })
 
   it('config older than containerd', async () => {

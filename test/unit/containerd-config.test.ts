@@ -247,7 +247,7 @@ describe('readContainerdConfig imports', () => {
     const config = read(path.join(root, 'config.toml'))
 
     expect(config.files).toHaveLength(1)
-    expect(config.globDirs).toEqual([{ path: path.join(root, 'conf.d'), mtimeMs: null }])
+    expect(config.globDirs).toEqual([{ path: path.join(root, 'conf.d'), mtimeMs: null, signature: `${path.join(root, 'conf.d')}:missing` }])
     expect(config.warnings).toEqual([])
   })
 
@@ -433,7 +433,7 @@ describe('readContainerdConfig broken files', () => {
     const main = path.join(makeTempDir(), 'config.toml')
     const config = read(main)
 
-    expect(config.files).toEqual([{ path: main, mtimeMs: null, size: null, error: null, missing: true }])
+    expect(config.files).toEqual([{ path: main, mtimeMs: null, size: null, signature: `${main}:missing`, error: null, missing: true }])
     expect(config.plugins).toEqual([])
     expect(config.warnings).toEqual([])
   })
