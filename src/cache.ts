@@ -13,7 +13,12 @@ interface Entry {
   value: unknown
 }
 
+// Bumped whenever the shape of a stored value changes, so a file written
+// by an older rnerdctl is ignored instead of misread.
+const STORE_FORMAT = 2
+
 interface StoreFile {
+  format: number
   bootId: string
   entries: Record<string, Entry>
   warned: string[]
@@ -78,7 +83,7 @@ export class ProbeCache {
 }
 
 function loadStore(options: ProbeCacheOptions): StoreFile {
-  const empty: StoreFile = { bootId: options.bootId, entries: {}, warned: [] }
+  const empty: StoreFile = { format: STORE_FORMAT, bootId: options.bootId, entries: {}, warned: [] }
   if (options.file === null) return empty
 
   const read = readConfigFile(options.file, 4 * 1024 * 1024)
@@ -94,7 +99,7 @@ function loadStore(options: ProbeCacheOptions): StoreFile {
 }
 
 function isStore(value: StoreFile | null, bootId: string): boolean {
-  if (typeof value !== 'object' || value === null || value.bootId !== bootId) return false
+  if (typeof value !== 'object' || value === null || value.bootId !== bootId || value.format !== STORE_FORMAT) return false
   if (!Array.isArray(value.warned) || typeof value.entries !== 'object' || value.entries === null) return false
   return Object.values(value.entries).every((entry) => typeof entry === 'object' && entry !== null && typeof entry.deps === 'string')
 }

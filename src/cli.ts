@@ -53,6 +53,12 @@ async function runOwnCommand(args: string[]): Promise<void> {
 }
 
 async function passThrough(args: string[], own: boolean): Promise<void> {
+  // A probe that fails after the decision no longer waits for it must not
+  // end the process: Node would exit on the unhandled rejection, and
+  // nerdctl with it.
+  process.on('unhandledRejection', (reason) => {
+    if (parseBoolean(process.env.RNERDCTL_DEBUG) === true) printLine(`ignored a late failure: ${String((reason as Error)?.message ?? reason)}`)
+  })
   const env = process.env
   const debug = parseBoolean(env.RNERDCTL_DEBUG) === true
   let prepared: PreparedCall | null = null

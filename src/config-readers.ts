@@ -28,6 +28,7 @@ export async function readContainerdConfigCached(mainPath: string, cache: ProbeC
 }
 
 function isUnchanged(config: ContainerdConfig): boolean {
+  if (!Array.isArray(config.files) || !Array.isArray(config.globDirs) || !Array.isArray(config.plugins)) return false
   return [...config.files, ...config.globDirs].every((entry) => typeof entry.signature === 'string' && statSignature(entry.path) === entry.signature)
 }
 

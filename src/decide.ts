@@ -4,7 +4,7 @@ import { judgeBypass4netns } from './bypass4netns.js'
 import { BUILDKIT_FIX, buildkitSocketCandidates } from './buildkit.js'
 import { isNerdctl2OrLater, nerdctlRunFlags, nerdctlVersion } from './nerdctl-facts.js'
 import { ProbeCanceller, probeSocket } from './socket-probe.js'
-import { distrustOwnConfigFile, type OwnerStat } from './trust.js'
+import { distrustOwnConfigFile, type OwnerStat, type TrustCheck } from './trust.js'
 import type { ProbeCache } from './cache.js'
 import { gatherCandidateFacts, matchProxyPlugin, type ChainContext } from './chain-facts.js'
 import { nerdctlTomlPath, readContainerdConfigCached, readTomlFileCached } from './config-readers.js'
@@ -67,7 +67,7 @@ export async function decide(input: DecideInput): Promise<Decision> {
   const configPath = rootless ? path.join(dirs.configHome, 'containerd', 'config.toml') : '/etc/containerd/config.toml'
   const loaded: { config?: Promise<ContainerdConfig> } = {}
   const trust = (stat: OwnerStat): string | null => distrustOwnConfigFile(stat, input.uid)
-  const config = (): Promise<ContainerdConfig> => (loaded.config ??= readContainerdConfigCached(configPath, input.cache, trust))
+  const config = (): Promise<ContainerdConfig> => (loaded.config ??= readConfigSafely(configPath, input.cache, trust))
   const context: ChainContext = {
     uid: input.uid,
     dirs: { rootless, runtimeDir: runtimeDir.path, dataHome: dirs.dataHome, configHome: dirs.configHome },
@@ -235,4 +235,16 @@ async function checkBuildkit(decision: Decision, scan: CommandLine, namespace: s
 
 function tomlString(value: unknown): string | null {
   return typeof value === 'string' ? value : null
+}
+
+// A config that cannot be read for a reason the reader did not foresee
+// counts as one that failed to read: its plugins are unavailable, and the
+// rest of the decision stands.
+async function readConfigSafely(configPath: string, cache: ProbeCache, trust: TrustCheck): Promise<ContainerdConfig> {
+  try {
+    return await readContainerdConfigCached(configPath, cache, trust)
+  } catch (error) {
+    const file = { path: configPath, mtimeMs: null, size: null, error: `${configPath}: cannot read: ${(error as Error).message}`, missing: false }
+    return { files: [file], globDirs: [], plugins: [], warnings: [] }
+  }
 }

@@ -114,6 +114,17 @@ describe.runIf(asRoot).sequential('probe cache', () => {
     expect(JSON.parse(readFileSync(cacheFile, 'utf8')).bootId).toBe(readBootId())
   })
 
+  // rnerdctl 0.1.0 stored a parsed config as { deps, config }: a store in
+  // that shape must be ignored, not read as the current one.
+  it('older cache format is ignored', () => {
+    writeAsUser(path.join(configDir, 'config.toml'), 'version = 2\n[proxy_plugins.custom]\ntype = "snapshot"\naddress = "/nowhere/old.sock"\n')
+    const oldEntry = { deps: JSON.stringify('any'), value: { deps: {}, config: { plugins: [] } } }
+    writeFileSync(cacheFile, JSON.stringify({ bootId: readBootId(), entries: { [`containerd-config:${path.join(configDir, 'config.toml')}`]: oldEntry }, warned: [] }), { mode: 0o600 })
+    chownSync(cacheFile, UID, UID)
+
+    expect(candidateReason(nerdctl, 'custom')).toContain('/nowhere/old.sock')
+  })
+
   it('survives 50 concurrent calls', async () => {
     rmSync(cacheFile, { force: true })
     const calls = Array.from({ length: 50 }, () =>

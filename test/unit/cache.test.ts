@@ -182,7 +182,14 @@ describe('ProbeCache file checks', () => {
     cache.set('x', { a: 1 }, 'v')
     cache.flush()
 
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ bootId: 'boot-a', entries: { x: { deps: '{"a":1}', value: 'v' } }, warned: [] })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ format: 2, bootId: 'boot-a', entries: { x: { deps: '{"a":1}', value: 'v' } }, warned: [] })
+  })
+
+  it('file of another format ignored', () => {
+    const file = cacheFile()
+    writeStore(file, { bootId: 'boot-a', entries: { x: { deps: '{"a":1}', value: 'v' } }, warned: [] })
+
+    expect(makeCache(file).get('x', { a: 1 })).toBeUndefined()
   })
 })
 
