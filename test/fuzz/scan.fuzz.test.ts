@@ -17,9 +17,8 @@ const knownFlagWords = [...globalFlags, ...runFlags, ...createFlags].flatMap((fl
   ...(flag.short === undefined ? [] : [`-${flag.short}`, `-${flag.short}x`, `-${flag.short}=`, `-${flag.short}=v`]),
 ])
 
-// Names of Object.prototype's members crash the scanner as subcommands,
-// as the regression test below shows. They are left out here so that the
-// properties can find other faults.
+// Names of Object.prototype's members are left out here because the test
+// 'subcommand %s' below covers them as subcommands.
 const isPrototypeMember = (text: string): boolean => text in Object.prototype
 
 // Words chosen to reach every branch of the scanner, and anything else.
@@ -111,15 +110,10 @@ describe('scanCommandLine fuzz', () => {
     )
   })
 
-  // BUG: tableFor (src/argv/scan.ts) looks a subcommand up in the plain
-  // object commandFlags, so `valueOf`, `toString`, `constructor` or
-  // `__proto__` as a subcommand find Object.prototype's members, and
-  // spreading one throws "commandTable is not a function or its return
-  // value is not iterable". `rnerdctl toString` then drops all detection
-  // ("could not work out the environment"), `rnerdctl env -- toString`
-  // ends in internal error 70, and `rnerdctl __complete constructor ''`
-  // returns only the error directive. Found by the property above with
-  // the counterexample ['valueOf']. Expected: an unknown subcommand.
+  // A subcommand named like an Object.prototype member (`valueOf`,
+  // `constructor`, `__proto__`) scans as an unknown subcommand, without a
+  // throw, because tableFor (src/argv/scan.ts) looks up only commandFlags'
+  // own keys and so never takes an inherited member for a flag table.
   it.each(['valueOf', 'toString', 'constructor', '__proto__', 'hasOwnProperty'])('subcommand %s', (name) => {
     expect(() => scanCommandLine([name])).not.toThrow()
   })

@@ -178,13 +178,10 @@ describe('config replaced while it is read', () => {
     return { dir, cache: new ProbeCache({ file: null, uid: process.getuid?.() ?? 0, bootId: 'race', bypass: false }) }
   }
 
-  // BUG: readContainerdConfigCached (src/config-readers.ts) stats the
-  // files for the cache key after reading them. When the file is replaced
-  // in between (setup renaming its new config into place), the old
-  // content is stored under the new file's key, and every later call
-  // reads the stale config from the cache until the file changes again.
-  // Expected: the key is taken before the read (as readTomlFileCached
-  // does), so the next call reads the new file.
+  // A config.toml replaced between its read and the cache store (setup
+  // renaming its new config into place) must not stay cached as current.
+  // readContainerdConfigCached keeps the signature of each file as read
+  // (from the open descriptor), so the next call reads the new file.
   it('containerd config is read again after the swap', async () => {
     const { cache, dir } = useCache()
     const file = path.join(dir, 'config.toml')

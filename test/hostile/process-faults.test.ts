@@ -33,11 +33,10 @@ function xdgDirs(sandbox: Sandbox): Record<string, string> {
 }
 
 describe.skipIf(SKIP_REASON !== null)('HOME', () => {
-  // BUG: src/paths.ts imports env-paths, which calls os.homedir() when
-  // the module loads. For a uid without a passwd entry and HOME unset (a
-  // container's `--user 1234`, a stripped cron environment) that throws
-  // while dist/rnerdctl.cjs loads, even with every XDG variable set: a
-  // Node stack trace, exit status 1, and nerdctl never runs.
+  // A uid without a passwd entry and HOME unset (a container's `--user
+  // 1234`, a stripped cron environment) has no home, and os.homedir() and
+  // os.userInfo() throw for it. With every XDG variable set, rnerdctl
+  // still loads and runs nerdctl.
   it('unset for a uid without passwd entry', async () => {
     const sandbox = world.sandbox()
 
@@ -46,15 +45,10 @@ describe.skipIf(SKIP_REASON !== null)('HOME', () => {
     expectNerdctlRan(result, ['ps'])
   })
 
-  // BUG: os.homedir() returns an empty HOME as it is, and both ownDirs
-  // (through env-paths) and userDirs (src/paths.ts) build relative paths
-  // on it. With `HOME=` rnerdctl reads ./.config/rnerdctl/config.toml from
-  // the working directory and writes ./.local/state/rnerdctl there. A
-  // checkout that ships that config with `nerdctl =
-  // "/proc/self/cwd/nerdctl"` (an absolute path into the checkout, owned
-  // by the caller, so every trust check passes) gets its own program run.
-  // Expected: an empty HOME counts as unset, and nothing relative to the
-  // working directory is read or written.
+  // An empty HOME counts as unset, so nothing relative to the working
+  // directory is read or written. A checkout's .config/rnerdctl/config.toml
+  // with `nerdctl = "/proc/self/cwd/nerdctl"` (owned by the caller, so it
+  // passes every trust check) must not get its own program run.
   it('empty does not read the working directory', async () => {
     const sandbox = world.sandbox()
     const project = path.join(sandbox.root, 'project')
@@ -140,11 +134,10 @@ describe.skipIf(SKIP_REASON !== null)('working directory', () => {
     expectNerdctlRan(result, ['ps'])
   })
 
-  // BUG: the trampoline for non-UTF-8 bytes (src/exec-nerdctl.ts,
-  // src/raw-bytes.ts) is a bash started in the inherited working
-  // directory. When that is gone, bash prints "shell-init: error
-  // retrieving current directory: getcwd: cannot access parent
-  // directories" to stderr before nerdctl runs. nerdctl itself runs.
+  // A non-UTF-8 argument sends nerdctl through a bash trampoline, and bash
+  // started in a deleted working directory prints "shell-init: error
+  // retrieving current directory". nerdctl must run with no such line, so
+  // stderr holds only rnerdctl's own lines.
   it('deleted, non-UTF-8 argument', async () => {
     const sandbox = world.sandbox()
     const args = ['ps', Buffer.from([0xfe])]
@@ -202,12 +195,10 @@ describe.skipIf(SKIP_REASON !== null)('stdio', () => {
     expect(result.durationMs).toBeLessThan(TIME_LIMIT_MS)
   })
 
-  // BUG: rnerdctl's own output (the `--help` section after nerdctl's,
-  // `env`, `completion`, `doctor`) goes through process.stdout with no
-  // 'error' listener. Into a closed pipe (`rnerdctl env | head -c0`,
-  // `rnerdctl --help | true`) the EPIPE is an unhandled 'error' event: a
-  // Node stack trace on stderr and exit status 1. Expected: no stack
-  // trace (end quietly, or die of SIGPIPE as nerdctl would).
+  // rnerdctl's own output (the `--help` section after nerdctl's, `env`,
+  // `completion`, `doctor`) into a closed pipe (`rnerdctl env | head -c0`)
+  // ends quietly or by SIGPIPE, as nerdctl would, never with a Node stack
+  // trace for an unhandled EPIPE 'error' event.
   it.each([
     ['--help', ['--help']],
     ['env', ['env']],
@@ -303,13 +294,10 @@ describe.skipIf(SKIP_REASON !== null)('env output for eval', () => {
 })
 
 describe.skipIf(SKIP_REASON !== null)('nerdctl that misbehaves for probes', () => {
-  // BUG: readRunFlags (src/nerdctl-probes.ts) collects all of
-  // `nerdctl run --help` through execa, whose maxBuffer is 100 MB. Past
-  // that, V8 aborts with "Fatal JavaScript invalid size error" inside a
-  // RegExp: rnerdctl dies of SIGTRAP (status 133) after 3-4 s and the
-  // real command never runs. Expected: the probe's output capped far
-  // lower (help text is a few KB), the built-in flag table used, and
-  // nerdctl run.
+  // A `nerdctl run --help` that prints 101 MB must not stop the real
+  // command. execa keeps up to 100 MB by default, and a RegExp over that
+  // much text can abort V8, so readRunFlags (src/nerdctl-probes.ts) caps
+  // the probe's output at 1 MiB (help text is a few kB).
   it('run --help printing 101 MB', async () => {
     const sandbox = world.sandbox()
     const nerdctl = path.join(sandbox.root, 'nerdctl')

@@ -110,11 +110,9 @@ describe.skipIf(SKIP_REASON !== null)('environment', () => {
     expect(record.env.filter((entry) => entry.equals(oddName))).toHaveLength(1)
   })
 
-  // BUG: Node leaves out of process.env a variable whose name is not
-  // UTF-8, and isFaithful (src/raw-bytes.ts) counts an entry that
-  // process.env lacks as faithful. Unless something else needs the
-  // trampoline, nerdctl then gets Node's environment, and NAME_\xff is
-  // gone. Expected: the entry reaches nerdctl byte-exact.
+  // Node leaves a variable whose name is not UTF-8 out of process.env, so
+  // such an entry alone, with only UTF-8 arguments, must still send
+  // nerdctl through the trampoline. NAME_\xff then reaches it byte-exact.
   it('non-UTF-8 variable name passes alone', async () => {
     const sandbox = world.sandbox()
 
@@ -191,10 +189,10 @@ describe.skipIf(SKIP_REASON !== null)('through the trampoline', () => {
     expect(expectNerdctlRan(result, raw).argv[0]?.toString()).toBe(nerdctl)
   })
 
-  // env reads every leading word with a "=" as an assignment, so a nerdctl
-  // at /opt/a=b/nerdctl must not be handed to env as the program: with a
-  // non-UTF-8 argument, env would run the first argument (`ps`, found on
-  // PATH) instead.
+  // With a non-UTF-8 argument nerdctl runs through the trampoline's `env`,
+  // which reads every leading word with a "=" as an assignment. A nerdctl
+  // at a path such as /opt/a=b/nerdctl must still run, not env's next word
+  // (here `version`).
   it('nerdctl path containing "="', async () => {
     const sandbox = world.sandbox()
     const dir = path.join(sandbox.root, 'a=b')
