@@ -1,10 +1,11 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import path from 'node:path'
+import { makeDirs } from './make-dirs.js'
 
 // Writes `data` to a temp file beside `file` and renames it into place, so a
 // reader sees the old file or the new one, never a mix.
 export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  makeDirs(path.dirname(file))
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`
   const fd = openSync(temp, 'wx', mode)
   try {

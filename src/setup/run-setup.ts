@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import { printLine } from '../log.js'
 import { runCommand, type CommandRunner } from './command-runner.js'
@@ -8,6 +8,7 @@ import { DEFAULT_LOCK_OPTIONS, withFileLock, type LockOptions } from './file-loc
 import type { ProxySnapshotterName } from './proxy-snapshotters.js'
 import { replaceConfigFile } from './replace-file.js'
 import { restartContainerd } from './restart-containerd.js'
+import { makeDirs } from '../make-dirs.js'
 import { SetupError } from './setup-error.js'
 import { describeChanged, describeUnchanged } from './setup-report.js'
 import { resolveSetupTarget } from './setup-target.js'
@@ -100,7 +101,7 @@ async function setUp(options: SetupOptions, environment: SetupEnvironment): Prom
     return
   }
 
-  mkdirSync(path.dirname(input.file), { recursive: true, mode: 0o700 })
+  makeDirs(path.dirname(input.file))
   const change = await withFileLock(`${input.file}.lock`, () => applyChange(input, environment.now()), environment.lock)
   if (change.kind === 'unchanged') environment.log(describeUnchanged(target, change.pluginKey))
   else environment.log(describeChanged(target, change, change.backup))
