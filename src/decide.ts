@@ -134,7 +134,11 @@ function stateDirOf(env: NodeJS.ProcessEnv, runtimeDir: string): string {
 async function resolveChain(decision: Decision, context: ChainContext, input: DecideInput): Promise<void> {
   const canceller = context.canceller
   const names = input.options.chain.names
-  const pending = names.map((name) => gatherCandidateFacts(name, context).then(judgeCandidate))
+  // Every probe settles into a candidate, so none can reject unobserved
+  // while an earlier one is awaited.
+  const pending = names.map((name) =>
+    gatherCandidateFacts(name, context).then(judgeCandidate, (error: Error): Candidate => ({ name, usable: false, reason: `probe failed: ${error.message}` })),
+  )
 
   for (const [index, promise] of pending.entries()) {
     const candidate = await promise

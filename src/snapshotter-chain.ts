@@ -116,5 +116,7 @@ export function parseChain(value: string | readonly unknown[]): { chain: string[
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value !== 'object' || value === null) return String(value)
-  return Array.isArray(value) ? 'an array' : 'a table'
+  if (Array.isArray(value)) return 'an array'
+  const opaque = value as { tomlType?: unknown; text?: unknown }
+  return typeof opaque.tomlType === 'string' ? `${String(opaque.text)} (a TOML ${opaque.tomlType})` : 'a table'
 }

@@ -42,7 +42,9 @@ export function toPlainValue(value: unknown, depth: number): unknown {
   if (depth >= MAX_DEPTH) return null
 
   if (Array.isArray(value)) return value.map((item) => toPlainValue(item, depth + 1))
-  const table: TomlTable = {}
+  // No prototype, as @iarna/toml's own tables: a key named "__proto__" is
+  // then a key like any other.
+  const table: TomlTable = Object.create(null) as TomlTable
   for (const [key, item] of Object.entries(value)) table[key] = toPlainValue(item, depth + 1)
   return table
 }

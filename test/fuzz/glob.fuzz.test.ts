@@ -83,12 +83,12 @@ describe('globToRegExp fuzz', () => {
   // UTF-16 code unit, where U+10000 starts with the surrogate 0xD800 and
   // sorts below U+E000. So `[\u{10000}-\uE000]` is a reversed range that
   // compiles (no SyntaxError), and `[\uFFFF-\u{1D7D8}]` matches U+1D7D8.
-  it('astral range end throws SyntaxError', () => {
+  it('reversed astral range compiles', () => {
     const result = compileOrBadPattern('[\u{10000}-\uE000]')
     expect(result).toBeInstanceOf(RegExp)
   })
 
-  it('astral range end matches nothing', () => {
+  it('astral range end matches', () => {
     expect(globToRegExp('[\uFFFF-\u{1D7D8}]').test('\u{1D7D8}')).toBe(true)
   })
 })

@@ -51,3 +51,27 @@ describe('parseToml', () => {
     expect(result.message.length).toBeGreaterThan(0)
   })
 })
+
+describe('parseToml plain values', () => {
+  it('__proto__ key is an own key', () => {
+    const result = parseToml('"__proto__" = { a = 1 }\n')
+    if (!result.ok) throw new Error(result.message)
+
+    expect(Object.keys(result.table)).toEqual(['__proto__'])
+    expect((result.table as { a?: unknown }).a).toBeUndefined()
+  })
+
+  it('big integer is an opaque marker', () => {
+    const result = parseToml('n = 9007199254740993\n')
+    if (!result.ok) throw new Error(result.message)
+
+    expect(result.table.n).toEqual({ tomlType: 'integer', text: '9007199254740993' })
+  })
+
+  it('date-time is an opaque marker', () => {
+    const result = parseToml('d = 1979-05-27T07:32:00Z\n')
+    if (!result.ok) throw new Error(result.message)
+
+    expect(result.table.d).toEqual({ tomlType: 'datetime', text: '1979-05-27T07:32:00.000Z' })
+  })
+})
