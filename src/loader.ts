@@ -1,9 +1,9 @@
 // Loads the pass-through bundle with V8's code cache, which the build makes
-// beside it: compiling the bundle from source costs about 3 ms of every
+// beside it. Compiling the bundle from source costs about 3 ms of every
 // call (measured on Node 20 here), and Node 20 has no compile cache of its
-// own (module.enableCompileCache came in Node 22.1). A cache from another
-// Node or V8 version is rejected by V8 itself, and the bundle then compiles
-// as usual.
+// own: module.enableCompileCache came in Node 22.1. V8 itself rejects a
+// cache from another Node or V8 version, and the bundle then compiles as
+// usual.
 import { readFileSync } from 'node:fs'
 import Module from 'node:module'
 import path from 'node:path'

@@ -4,8 +4,8 @@ import path from 'node:path'
 import { readVariable } from './settings.js'
 
 // The XDG base directories as containerd-rootless.sh, nerdctl and
-// rnerdctl read them. A relative value is invalid under the XDG spec and
-// is ignored, as Go's os.UserConfigDir does not (it would fail).
+// rnerdctl read them. The XDG spec makes a relative value invalid, so such
+// a value is ignored and the default under HOME is used.
 export interface UserDirs {
   home: string
   configHome: string
@@ -52,7 +52,7 @@ export function ownDirs(env: NodeJS.ProcessEnv = process.env): OwnDirs {
 }
 
 // The home dir from the passwd entry. A uid without one, with HOME unset,
-// has no home: /nonexistent stands in (as for Debian's `nobody`), reads
+// has no home, so /nonexistent is used (as for Debian's `nobody`): reads
 // under it find nothing, and rnerdctl writes nothing there.
 export const NO_HOME = '/nonexistent'
 

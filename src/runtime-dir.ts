@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { readVariable } from './settings.js'
 
-// What rnerdctl needs to know of a directory: stat follows symlinks, so a
-// link into another user's directory is judged by its target.
+// A directory's owner, mode and type. stat follows symlinks, so a link into
+// another user's directory is judged by its target.
 export interface DirStat {
   uid: number
   mode: number
@@ -61,9 +61,9 @@ export function resolveRuntimeDir(input: RuntimeDirInput): RuntimeDir {
   return { path: null, source: 'none', warnings }
 }
 
-// The fix depends on what is wrong: a missing dir is made at login by
-// systemd-logind (lingering keeps it), or by hand where systemd is absent;
-// a dir with the wrong mode or owner needs that mended.
+// Returns the fix for what is wrong. systemd-logind makes a missing dir at
+// login (and lingering keeps it); where systemd is absent, root makes it by
+// hand. A dir with the wrong mode or owner needs that mended.
 export function runtimeDirFix(input: RuntimeDirInput): string {
   const dir = input.defaultPath
   if (input.defaultStat !== null && input.defaultStat.isDirectory && input.defaultStat.uid === input.uid) return `chmod 700 ${dir}`

@@ -18,8 +18,8 @@ export interface UserChoice {
 }
 
 // nerdctl's own precedence: command-line flag, then CONTAINERD_SNAPSHOTTER,
-// then nerdctl.toml. An empty CONTAINERD_SNAPSHOTTER is no choice (rnerdctl
-// removes it, or nerdctl would read it as a choice of "").
+// then nerdctl.toml. An empty CONTAINERD_SNAPSHOTTER is no choice: rnerdctl
+// replaces or removes it, because nerdctl would read it as a choice of "".
 export function findUserChoice(input: UserChoiceInput): UserChoice | null {
   if (input.flag !== null) {
     return { name: input.flag, source: 'flag', reason: `--snapshotter ${input.flag} on the command line` }
