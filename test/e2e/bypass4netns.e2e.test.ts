@@ -6,7 +6,6 @@ import { chmodSync, copyFileSync, rmSync, utimesSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 
-import { USER_PATH } from './global-setup.js'
 import {
   cleanUpHarness,
   describeE2E,
@@ -15,33 +14,16 @@ import {
   makeStaleSocket,
   makeUserTempDir,
   readRecords,
-  removeUserPath,
   runAsUser,
   startListener,
   type Listener,
-  type RunOptions,
-  type StandInRecord,
 } from './harness.js'
+import { clearProductState, isProbe, runWithStandIn, standInPath, type Variables } from './product.js'
 
 afterAll(cleanUpHarness)
 
 const LABEL = ['--label', 'nerdctl/bypass4netns=true']
 const ANNOTATION = ['--annotation', 'nerdctl/bypass4netns=true']
-
-// rnerdctl runs the stand-in with `--version` and `run --help` and caches
-// the output per binary. Those calls are not the one under test.
-function isProbe(record: StandInRecord): boolean {
-  const words = record.args.join(' ')
-  return words === '--version' || words === 'run --help'
-}
-
-// Removes what rnerdctl keeps between calls (probe cache, warnings already
-// printed, last snapshotter), so each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
 
 function bypass4netnsdSocket(): string {
   return path.join(getE2E().runtimeDir, 'bypass4netnsd.sock')
@@ -56,20 +38,10 @@ function copyStandIn(): string {
   return copy
 }
 
-async function runWith(nerdctl: string, version: string, args: string[], extra: NonNullable<RunOptions['env']> = {}) {
-  const recordDir = makeRecordDir()
-  const result = await runAsUser({
-    args,
-    env: {
-      PATH: `${path.dirname(nerdctl)}:${USER_PATH}`,
-      XDG_RUNTIME_DIR: getE2E().runtimeDir,
-      STANDIN_RECORD_DIR: recordDir,
-      STANDIN_VERSION: version,
-      ...extra,
-    },
-  })
-  const records = readRecords(recordDir)
-  const calls = records.filter((record) => !isProbe(record))
+// Runs rnerdctl with `nerdctl` first on PATH and STANDIN_VERSION set to
+// `version`, and checks that nerdctl ran once and rnerdctl exited 0.
+async function runWith(nerdctl: string, version: string, args: string[], extra: Variables = {}) {
+  const { result, records, calls } = await runWithStandIn(args, { nerdctlPath: nerdctl, env: { STANDIN_VERSION: version, ...extra } })
   expect(calls, result.stderr).toHaveLength(1)
   expect(result.code).toBe(0)
   return { result, records, args: calls[0]!.args }
@@ -144,7 +116,7 @@ describeE2E('bypass4netns with bypass4netnsd running', () => {
     const result = await runAsUser({
       args: ['run', '--name', name, 'alpine', 'echo', name],
       env: {
-        PATH: `${path.dirname(nerdctl)}:${USER_PATH}`,
+        PATH: standInPath(nerdctl),
         XDG_RUNTIME_DIR: getE2E().runtimeDir,
         STANDIN_RECORD_DIR: recordDir,
         STANDIN_VERSION: '2.1.0',
@@ -209,7 +181,7 @@ describeE2E('bypass4netns with bypass4netnsd running', () => {
     const nerdctl = copyStandIn()
     const json = await runAsUser({
       args: ['env', '--json', '--', 'run', 'alpine'],
-      env: { PATH: `${path.dirname(nerdctl)}:${USER_PATH}`, XDG_RUNTIME_DIR: getE2E().runtimeDir, STANDIN_VERSION: '2.1.0' },
+      env: { PATH: standInPath(nerdctl), XDG_RUNTIME_DIR: getE2E().runtimeDir, STANDIN_VERSION: '2.1.0' },
     })
     const decision = JSON.parse(json.stdout) as { bypass4netns: { enabled: boolean; reason: string }; args: string[] }
 
@@ -246,7 +218,7 @@ describeE2E('bypass4netns without bypass4netnsd', () => {
     await makeStaleSocket(bypass4netnsdSocket())
     const json = await runAsUser({
       args: ['env', '--json', '--', 'run', 'alpine'],
-      env: { PATH: `${path.dirname(getE2E().nerdctlPath)}:${USER_PATH}`, XDG_RUNTIME_DIR: getE2E().runtimeDir },
+      env: { PATH: standInPath(), XDG_RUNTIME_DIR: getE2E().runtimeDir },
     })
     const decision = JSON.parse(json.stdout) as { bypass4netns: { enabled: boolean; reason: string }; args: string[] }
 

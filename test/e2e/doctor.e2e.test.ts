@@ -4,7 +4,7 @@
 // declared proxy plugin with nothing listening.
 // Two more check proxy plugins that containerd's own plugin list shows as
 // loaded or not loaded.
-import { readFileSync, rmSync, utimesSync } from 'node:fs'
+import { readFileSync, utimesSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 
@@ -16,8 +16,6 @@ import {
   getE2E,
   makeStaleSocket,
   proxyPluginSockets,
-  removeUserPath,
-  restartContainerd,
   runAsUser,
   startContainerd,
   startListener,
@@ -25,8 +23,8 @@ import {
   touchLater,
   withDevFuseMode,
   writeContainerdConfig,
-  type RunOptions,
 } from './harness.js'
+import { clearProductState, resetContainerd, type CandidateJson, type DecisionJson, type Variables } from './product.js'
 
 afterAll(cleanUpHarness)
 
@@ -38,26 +36,12 @@ interface CheckJson {
   fix: string | null
 }
 
-interface CandidateJson {
-  name: string
-  usable: boolean | null
-  reason: string
-}
-
-interface DecisionJson {
-  snapshotter: { name: string | null; source: string; reason: string }
-  candidates: CandidateJson[]
-  rnerdctl: { version: string }
-}
-
-type Env = NonNullable<RunOptions['env']>
-
-function userEnv(extra: Env = {}): Env {
+function userEnv(extra: Variables = {}): Variables {
   const env = getE2E()
   return { PATH: USER_PATH, XDG_RUNTIME_DIR: env.runtimeDir, RNERDCTL_NERDCTL: env.nerdctlPath, ...extra }
 }
 
-async function runDoctor(args: string[] = [], extra: Env = {}) {
+async function runDoctor(args: string[] = [], extra: Variables = {}) {
   const result = await runAsUser({ args: ['doctor', '--json', ...args], env: userEnv(extra) })
   expect(result.stderr).toBe('')
   const report = JSON.parse(result.stdout) as { checks: CheckJson[]; decision: DecisionJson }
@@ -69,7 +53,7 @@ async function runDoctor(args: string[] = [], extra: Env = {}) {
   return { code: result.code, report, check }
 }
 
-async function readCandidates(extra: Env = {}): Promise<CandidateJson[]> {
+async function readCandidates(extra: Variables = {}): Promise<CandidateJson[]> {
   const result = await runAsUser({ args: ['env', '--json'], env: userEnv(extra) })
   expect(result.code).toBe(0)
   return (JSON.parse(result.stdout) as DecisionJson).candidates
@@ -77,20 +61,6 @@ async function readCandidates(extra: Env = {}): Promise<CandidateJson[]> {
 
 function candidate(candidates: CandidateJson[], name: string): CandidateJson | undefined {
   return candidates.find((entry) => entry.name === name)
-}
-
-// Probe cache, last snapshotter choice: each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
-
-// The default config, written now and read by a containerd started after
-// it, so nothing counts as changed since containerd started.
-async function resetContainerd(): Promise<void> {
-  writeContainerdConfig()
-  await restartContainerd()
 }
 
 function readPackageVersion(): string {

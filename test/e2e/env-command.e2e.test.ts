@@ -1,43 +1,20 @@
 // `rnerdctl env` and `rnerdctl env --json`, end to end: the lines a shell
 // evaluates and the whole decision as JSON, both without running nerdctl.
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeEach, expect, it } from 'vitest'
 
 import { USER_PATH } from './global-setup.js'
-import {
-  cleanUpHarness,
-  describeE2E,
-  getE2E,
-  makeRecordDir,
-  readRecords,
-  removeUserPath,
-  runAsUser,
-  runCommandAsUser,
-  type RunOptions,
-} from './harness.js'
+import { cleanUpHarness, describeE2E, getE2E, runCommandAsUser } from './harness.js'
+import { clearProductState, runWithStandIn, standInPath, type DecisionJson, type Variables } from './product.js'
 
 afterAll(cleanUpHarness)
 
-// Removes what rnerdctl keeps between calls (probe cache, warnings already
-// printed, last snapshotter), so each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
-
-function standInPath(): string {
-  return `${path.dirname(getE2E().nerdctlPath)}:${USER_PATH}`
-}
-
-async function runEnv(args: string[], extra: NonNullable<RunOptions['env']> = {}) {
-  const recordDir = makeRecordDir()
-  const result = await runAsUser({
-    args: ['env', ...args],
-    env: { PATH: standInPath(), STANDIN_RECORD_DIR: recordDir, ...extra },
-  })
-  return { result, records: readRecords(recordDir) }
+// Runs `rnerdctl env` with the stand-in and, unlike runWithStandIn,
+// without XDG_RUNTIME_DIR unless `extra` sets it.
+async function runEnv(args: string[], extra: Variables = {}) {
+  const { result, records } = await runWithStandIn(['env', ...args], { env: { XDG_RUNTIME_DIR: undefined, ...extra } })
+  return { result, records }
 }
 
 describeE2E('rnerdctl env', () => {
@@ -106,19 +83,6 @@ describeE2E('rnerdctl env', () => {
     expect(result.stdout).toBe(`${env.runtimeDir}|overlayfs|absent`)
   })
 })
-
-interface DecisionJson {
-  env: Record<string, string>
-  unset: string[]
-  runtimeDir: { path: string | null; source: string }
-  snapshotter: { name: string | null; source: string; reason: string }
-  candidates: { name: string; usable: boolean | null; reason: string }[]
-  bypass4netns: { enabled: boolean; reason: string }
-  nerdctl: { path: string | null; version: string | null }
-  args: string[]
-  warnings: string[]
-  rnerdctl: { version: string }
-}
 
 describeE2E('rnerdctl env --json', () => {
   beforeEach(clearProductState)

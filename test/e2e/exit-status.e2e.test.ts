@@ -1,7 +1,6 @@
 // nerdctl's exit status and signals, end to end: rnerdctl exits as the
 // stand-in nerdctl exits, dies of the signal it dies of, and forwards the
 // signals sent to it while the stand-in runs.
-import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeEach, expect, it } from 'vitest'
@@ -13,46 +12,21 @@ import {
   getE2E,
   makeRecordDir,
   makeUserTempDir,
-  readRecords,
-  removeUserPath,
   runAsUser,
   startAsUser,
   waitForRecords,
   writeUserFile,
-  type RunOptions,
 } from './harness.js'
+import { clearProductState, runWithStandIn, standInEnvironment } from './product.js'
 
 afterAll(cleanUpHarness)
-
-// Removes what rnerdctl keeps between calls (probe cache, warnings already
-// printed, last snapshotter), so each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
-
-function standInEnvironment(recordDir: string): NonNullable<RunOptions['env']> {
-  const env = getE2E()
-  return {
-    PATH: `${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
-    XDG_RUNTIME_DIR: env.runtimeDir,
-    STANDIN_RECORD_DIR: recordDir,
-  }
-}
-
-async function runWithStandIn(args: string[], extra: NonNullable<RunOptions['env']>) {
-  const recordDir = makeRecordDir()
-  const result = await runAsUser({ args, env: { ...standInEnvironment(recordDir), ...extra } })
-  return { result, records: readRecords(recordDir) }
-}
 
 describeE2E('exit status', () => {
   beforeEach(clearProductState)
 
   for (const status of [0, 3, 125, 137, 255]) {
     it(`passes status ${status}`, async () => {
-      const { result, records } = await runWithStandIn(['ps'], { STANDIN_EXIT: String(status) })
+      const { result, records } = await runWithStandIn(['ps'], { env: { STANDIN_EXIT: String(status) } })
 
       expect(records).toHaveLength(1)
       expect(result.signal).toBeNull()
@@ -62,7 +36,7 @@ describeE2E('exit status', () => {
   }
 
   it('passes status 3 of run', async () => {
-    const { result } = await runWithStandIn(['run', '--rm', 'alpine', 'sh', '-c', 'exit 3'], { STANDIN_EXIT: '3' })
+    const { result } = await runWithStandIn(['run', '--rm', 'alpine', 'sh', '-c', 'exit 3'], { env: { STANDIN_EXIT: '3' } })
 
     expect(result.code).toBe(3)
   })
@@ -108,7 +82,7 @@ describeE2E('death by signal', () => {
 
   for (const name of ['TERM', 'KILL', 'PIPE', 'HUP', 'INT', 'USR1', 'ALRM']) {
     it(`dies of SIG${name} as nerdctl did`, async () => {
-      const { result, records } = await runWithStandIn(['ps'], { STANDIN_SIGNAL: name })
+      const { result, records } = await runWithStandIn(['ps'], { env: { STANDIN_SIGNAL: name } })
 
       expect(records).toHaveLength(1)
       expect(result.signal).toBe(`SIG${name}`)

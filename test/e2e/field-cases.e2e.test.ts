@@ -12,73 +12,42 @@ import {
   cleanUpHarness,
   describeE2E,
   getE2E,
-  makeRecordDir,
   makeUserTempDir,
   readRecords,
   removeUserPath,
   restartContainerd,
-  runAsUser,
   startContainerd,
   stopContainerd,
   writeContainerdConfig,
   writeUserFile,
-  type RunOptions,
   type RunResult,
   withDevFuseMode,
-  type StandInRecord,
 } from './harness.js'
+import {
+  clearProductState,
+  isProbe,
+  readEnvJson,
+  resetContainerd,
+  runWithStandIn,
+  type DecisionJson,
+  type Variables,
+} from './product.js'
 
 afterAll(cleanUpHarness)
 
 // Tests in other files may leave a changed config.toml behind, so this file
 // starts from the default one, loaded by a containerd started after it.
-beforeAll(async () => {
-  writeContainerdConfig()
-  await restartContainerd()
-})
+beforeAll(resetContainerd)
 
-// rnerdctl runs the stand-in with `--version` and `run --help` and caches
-// the output per binary. Those calls are not the one under test.
-function isProbe(record: StandInRecord): boolean {
-  const words = record.args.join(' ')
-  return words === '--version' || words === 'run --help'
-}
-
-// Removes what rnerdctl keeps between calls (probe cache, warnings already
-// printed, last snapshotter), so each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
-
-async function runRnerdctl(args: string[], extra: NonNullable<RunOptions['env']> = {}) {
-  const env = getE2E()
-  const recordDir = makeRecordDir()
-  const result = await runAsUser({
-    args,
-    env: {
-      PATH: `${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
-      XDG_RUNTIME_DIR: env.runtimeDir,
-      STANDIN_RECORD_DIR: recordDir,
-      ...extra,
-    },
-  })
-  const calls = readRecords(recordDir).filter((record) => !isProbe(record))
+// Runs rnerdctl with the stand-in and returns the calls without probes,
+// the last one also as `call`.
+async function runRnerdctl(args: string[], extra: Variables = {}) {
+  const { result, calls } = await runWithStandIn(args, { env: extra })
   return { result, calls, call: calls.at(-1) }
 }
 
-async function readDecision(nerdctlArgs: string[], extra: NonNullable<RunOptions['env']> = {}) {
-  const { result } = await runRnerdctl(['env', '--json', '--', ...nerdctlArgs], extra)
-  expect(result.code).toBe(0)
-  const decision = JSON.parse(result.stdout) as {
-    env: Record<string, string>
-    unset: string[]
-    runtimeDir: { path: string | null; source: string }
-    snapshotter: { name: string | null; source: string; reason: string }
-    candidates: { name: string; usable: boolean | null; reason: string }[]
-    warnings: string[]
-  }
+async function readDecision(nerdctlArgs: string[], extra: Variables = {}): Promise<DecisionJson> {
+  const { result, decision } = await readEnvJson(nerdctlArgs, extra)
   // env prints every warning on stderr too, and nothing else.
   expect(result.stderr).toBe(decision.warnings.map((warning) => `rnerdctl: warning: ${warning}\n`).join(''))
   return decision
@@ -373,10 +342,7 @@ describeE2E("the user's snapshotter choice", () => {
 describeE2E('invalid config.toml', () => {
   beforeEach(clearProductState)
 
-  afterAll(async () => {
-    writeContainerdConfig()
-    await restartContainerd()
-  })
+  afterAll(resetContainerd)
 
   // Two `[proxy_plugins]` headers, as after pasting the setup tool's
   // fuse-overlayfs and stargz snippets one after the other.

@@ -2,59 +2,14 @@
 // user, next to the user's real rootless containerd, and hands it every
 // argument, byte and stream unchanged, adding only the environment.
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeEach, expect, it } from 'vitest'
 
 import { USER_PATH } from './global-setup.js'
-import {
-  cleanUpHarness,
-  describeE2E,
-  getE2E,
-  makeRecordDir,
-  readRecords,
-  removeUserPath,
-  runAsUser,
-  startListener,
-  type RunOptions,
-  type StandInRecord,
-} from './harness.js'
+import { cleanUpHarness, describeE2E, getE2E, startListener } from './harness.js'
+import { clearProductState, runWithStandIn } from './product.js'
 
 afterAll(cleanUpHarness)
-
-// rnerdctl runs the stand-in with `--version` and `run --help` and caches
-// the output per binary. Those calls are not the one under test.
-function isProbe(record: StandInRecord): boolean {
-  const words = record.args.join(' ')
-  return words === '--version' || words === 'run --help'
-}
-
-// Removes what rnerdctl keeps between calls (probe cache, warnings already
-// printed, last snapshotter), so each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
-
-// Runs rnerdctl with the stand-in first on PATH and returns the calls the
-// stand-in recorded, probes left out.
-async function runRnerdctl(args: ReadonlyArray<string | Buffer>, options: RunOptions = {}) {
-  const env = getE2E()
-  const recordDir = makeRecordDir()
-  const result = await runAsUser({
-    ...options,
-    args,
-    env: {
-      PATH: `${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
-      XDG_RUNTIME_DIR: env.runtimeDir,
-      STANDIN_RECORD_DIR: recordDir,
-      ...options.env,
-    },
-  })
-  const records = readRecords(recordDir)
-  return { result, records, calls: records.filter((record) => !isProbe(record)) }
-}
 
 describeE2E('pass-through of arguments', () => {
   beforeEach(clearProductState)
@@ -88,7 +43,7 @@ describeE2E('pass-through of arguments', () => {
       'üñíçødé ✓',
       '',
     ]
-    const { result, calls } = await runRnerdctl(words)
+    const { result, calls } = await runWithStandIn(words)
 
     expect(result.code).toBe(0)
     expect(calls).toHaveLength(1)
@@ -96,14 +51,14 @@ describeE2E('pass-through of arguments', () => {
   })
 
   it('sets argv[0] to the absolute path', async () => {
-    const { calls } = await runRnerdctl(['info'])
+    const { calls } = await runWithStandIn(['info'])
 
     expect(calls[0]!.argv0).toBe(getE2E().nerdctlPath)
   })
 
   it('passes 10,000 arguments in order', async () => {
     const words = ['ps', ...Array.from({ length: 9_999 }, (_, index) => `argument-${index}`)]
-    const { result, calls } = await runRnerdctl(words)
+    const { result, calls } = await runWithStandIn(words)
 
     expect(result.code).toBe(0)
     expect(calls).toHaveLength(1)
@@ -114,7 +69,7 @@ describeE2E('pass-through of arguments', () => {
   it('keeps non-UTF-8 bytes exactly', async () => {
     const latin1Name = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x74, 0x78, 0x74])
     const brokenValue = Buffer.from([0xc3, 0x28, 0x0a, 0xff])
-    const { result, calls } = await runRnerdctl(['cp', latin1Name, 'container:/tmp/'], {
+    const { result, calls } = await runWithStandIn(['cp', latin1Name, 'container:/tmp/'], {
       env: { ODD_VALUE: brokenValue },
     })
     const call = calls[0]!
@@ -133,7 +88,7 @@ describeE2E('pass-through of arguments', () => {
 
   it('keeps bytes next to empty arguments', async () => {
     const args = ['run', '', Buffer.from([0xe9]), 'a\nb', '']
-    const { result, calls } = await runRnerdctl(args, { env: { STANDIN_EXIT: '9' } })
+    const { result, calls } = await runWithStandIn(args, { env: { STANDIN_EXIT: '9' } })
     const call = calls[0]!
 
     expect(result.code).toBe(9)
@@ -145,7 +100,7 @@ describeE2E('pass-through of arguments', () => {
   // pointing at another user's dir, or removed, does not matter.
   it('runs nerdctl with TMPDIR missing', async () => {
     const latin1Name = Buffer.from([0x63, 0x61, 0x66, 0xe9])
-    const { result, calls } = await runRnerdctl(['cp', latin1Name, 'web:/tmp/'], {
+    const { result, calls } = await runWithStandIn(['cp', latin1Name, 'web:/tmp/'], {
       env: { TMPDIR: '/nonexistent/tmp', STANDIN_EXIT: '4' },
     })
 
@@ -156,7 +111,7 @@ describeE2E('pass-through of arguments', () => {
 
   it('runs `run -it --rm alpine` via RNERDCTL_NERDCTL', async () => {
     const env = getE2E()
-    const { result, records, calls } = await runRnerdctl(['run', '-it', '--rm', 'alpine'], {
+    const { result, records, calls } = await runWithStandIn(['run', '-it', '--rm', 'alpine'], {
       env: { PATH: USER_PATH, RNERDCTL_NERDCTL: env.nerdctlPath, XDG_RUNTIME_DIR: undefined },
     })
     const call = calls[0]!
@@ -172,7 +127,7 @@ describeE2E('pass-through of arguments', () => {
 
   it('adds only its own variables', async () => {
     const env = getE2E()
-    const { calls } = await runRnerdctl(['ps'], { env: { MY_SETTING: 'kept as is', CONTAINERD_NAMESPACE: 'k8s.io' } })
+    const { calls } = await runWithStandIn(['ps'], { env: { MY_SETTING: 'kept as is', CONTAINERD_NAMESPACE: 'k8s.io' } })
     const call = calls[0]!
 
     expect(call.env.get('MY_SETTING')).toBe('kept as is')
@@ -200,7 +155,7 @@ describeE2E('pass-through of stdio', () => {
 
   it('copies stdout bytes unchanged', async () => {
     const text = 'line one\r\n\ttabbed $HOME *\nno final newline'
-    const { result } = await runRnerdctl(['ps'], { env: { STANDIN_STDOUT: text } })
+    const { result } = await runWithStandIn(['ps'], { env: { STANDIN_STDOUT: text } })
 
     expect(result.code).toBe(0)
     expect(result.stdout).toBe(text)
@@ -208,7 +163,7 @@ describeE2E('pass-through of stdio', () => {
 
   it('copies non-UTF-8 stdout bytes', async () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x80])
-    const { result } = await runRnerdctl(['logs', 'web'], { env: { STANDIN_STDOUT: bytes } })
+    const { result } = await runWithStandIn(['logs', 'web'], { env: { STANDIN_STDOUT: bytes } })
 
     expect(result.code).toBe(0)
     expect(result.stdoutBytes).toEqual(bytes)
@@ -216,14 +171,14 @@ describeE2E('pass-through of stdio', () => {
 
   it('pipes stdin through', async () => {
     const input = randomBytes(256 * 1024)
-    const { result } = await runRnerdctl(['load'], { env: { STANDIN_CAT: '1' }, stdin: input })
+    const { result } = await runWithStandIn(['load'], { env: { STANDIN_CAT: '1' }, stdin: input })
 
     expect(result.code).toBe(0)
     expect(result.stdoutBytes.equals(input)).toBe(true)
   })
 
   it('passes stderr through', async () => {
-    const { result } = await runRnerdctl(['ps'], { env: { STANDIN_STDERR: 'nerdctl: some error\n' } })
+    const { result } = await runWithStandIn(['ps'], { env: { STANDIN_STDERR: 'nerdctl: some error\n' } })
 
     expect(result.stderr).toBe('nerdctl: some error\n')
     expect(result.stdout).toBe('')
@@ -231,7 +186,7 @@ describeE2E('pass-through of stdio', () => {
 
   it('keeps -it with stdout piped', async () => {
     const args = ['run', '-it', '--rm', 'alpine', 'echo', 'hi']
-    const { result, calls } = await runRnerdctl(args, {
+    const { result, calls } = await runWithStandIn(args, {
       env: { STANDIN_STDOUT: 'hi\n', RNERDCTL_DEBUG: '1', XDG_RUNTIME_DIR: '/nonexistent/runtime-dir' },
     })
 
@@ -248,7 +203,7 @@ describeE2E('RNERDCTL_DISABLE', () => {
   beforeEach(clearProductState)
 
   it('leaves the environment unchanged', async () => {
-    const { result, calls } = await runRnerdctl(['ps'], {
+    const { result, calls } = await runWithStandIn(['ps'], {
       env: { RNERDCTL_DISABLE: '1', XDG_RUNTIME_DIR: undefined },
     })
     const env = calls[0]!.env
@@ -264,7 +219,7 @@ describeE2E('RNERDCTL_DISABLE', () => {
     const socketPath = path.join(getE2E().runtimeDir, 'bypass4netnsd.sock')
     const listener = await startListener('answer', socketPath)
     const args = ['run', '--rm', 'alpine']
-    const { calls } = await runRnerdctl(args, { env: { RNERDCTL_DISABLE: 'true' } })
+    const { calls } = await runWithStandIn(args, { env: { RNERDCTL_DISABLE: 'true' } })
     await listener.stop()
 
     expect(calls[0]!.args).toEqual(args)

@@ -1,7 +1,7 @@
 // Loops through rnerdctl, end to end: a `nerdctl` earlier on PATH that
 // leads back into rnerdctl must not make rnerdctl run itself again, and
 // the real nerdctl (the stand-in) must run exactly once.
-import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, readFileSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeEach, expect, it } from 'vitest'
 
@@ -13,23 +13,14 @@ import {
   makeRecordDir,
   makeUserTempDir,
   readRecords,
-  removeUserPath,
   runAsUser,
   runCommandAsUser,
   startAsUser,
   writeUserFile,
-  type StandInRecord,
 } from './harness.js'
+import { clearProductState, isProbe, standInPath } from './product.js'
 
 afterAll(cleanUpHarness)
-
-// Removes what rnerdctl keeps between calls (probe cache, warnings already
-// printed, last snapshotter), so each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
 
 // A wrapper script such as users write by hand: not a link to rnerdctl and
 // without its entry-file marker, so only the environment marker that
@@ -60,11 +51,6 @@ function linkShim(): string {
   return dir
 }
 
-function isProbe(record: StandInRecord): boolean {
-  const words = record.args.join(' ')
-  return words === '--version' || words === 'run --help'
-}
-
 describeE2E('re-entry', () => {
   beforeEach(clearProductState)
 
@@ -75,7 +61,7 @@ describeE2E('re-entry', () => {
     const result = await runAsUser({
       args: ['ps', '-a'],
       env: {
-        PATH: `${wrapperDir}:${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
+        PATH: `${wrapperDir}:${standInPath()}`,
         XDG_RUNTIME_DIR: env.runtimeDir,
         STANDIN_RECORD_DIR: recordDir,
         STANDIN_EXIT: '6',
@@ -104,7 +90,7 @@ describeE2E('re-entry', () => {
     const child = startAsUser({
       args: ['run', '--rm', 'alpine'],
       env: {
-        PATH: `${wrapperDir}:${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
+        PATH: `${wrapperDir}:${standInPath()}`,
         XDG_RUNTIME_DIR: env.runtimeDir,
         STANDIN_RECORD_DIR: recordDir,
       },
@@ -129,7 +115,7 @@ describeE2E('re-entry', () => {
     const result = await runCommandAsUser('nerdctl', {
       args: ['run', '--rm', 'alpine'],
       env: {
-        PATH: `${linkShim()}:${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
+        PATH: `${linkShim()}:${standInPath()}`,
         STANDIN_RECORD_DIR: recordDir,
       },
       timeoutMs: 10_000,
@@ -150,7 +136,7 @@ describeE2E('re-entry', () => {
     const result = await runAsUser({
       args: ['images'],
       env: {
-        PATH: `${linkShim()}:${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
+        PATH: `${linkShim()}:${standInPath()}`,
         XDG_RUNTIME_DIR: env.runtimeDir,
         STANDIN_RECORD_DIR: recordDir,
       },

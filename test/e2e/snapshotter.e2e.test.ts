@@ -2,99 +2,51 @@
 // containerd: which snapshotter rnerdctl exports, why it skips the others,
 // and that containerd can prepare a snapshot with its choice.
 import { mkdirSync, rmSync } from 'node:fs'
-import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 
-import { USER_PATH } from './global-setup.js'
 import {
   cleanUpHarness,
   describeE2E,
   getE2E,
-  makeRecordDir,
   makeStaleSocket,
   proxyPluginSockets,
-  readRecords,
   removeUserPath,
   restartContainerd,
-  runAsUser,
   startListener,
   touchLater,
   withDevFuseMode,
-  writeContainerdConfig,
   writeUserFile,
-  type RunOptions,
-  type StandInRecord,
 } from './harness.js'
+import {
+  clearProductState,
+  readEnvJson,
+  resetContainerd,
+  runWithStandIn,
+  type CandidateJson,
+  type DecisionJson,
+  type Variables,
+} from './product.js'
 
 afterAll(cleanUpHarness)
 
 // Tests in other files may leave a changed config.toml behind, so this file
 // starts from the default one, loaded by a containerd started after it.
-beforeAll(async () => {
-  writeContainerdConfig()
-  await restartContainerd()
-})
-
-// rnerdctl runs the stand-in with `--version` and `run --help` and caches
-// the output per binary. Those calls are not the one under test.
-function isProbe(record: StandInRecord): boolean {
-  const words = record.args.join(' ')
-  return words === '--version' || words === 'run --help'
-}
-
-// Removes what rnerdctl keeps between calls (probe cache, warnings already
-// printed, last snapshotter), so each test starts as after a reboot.
-function clearProductState(): void {
-  rmSync(path.join(getE2E().runtimeDir, 'rnerdctl'), { recursive: true, force: true })
-  removeUserPath('.local/state/rnerdctl')
-  removeUserPath('.cache/rnerdctl')
-}
-
-type Variables = NonNullable<RunOptions['env']>
+beforeAll(resetContainerd)
 
 // Runs `rnerdctl ps` with the stand-in, which prepares and removes a
 // snapshot with the CONTAINERD_SNAPSHOTTER it gets when `prepare` is set.
 async function runPs(extra: Variables = {}) {
-  const env = getE2E()
-  const recordDir = makeRecordDir()
-  const result = await runAsUser({
-    args: ['ps'],
-    env: {
-      PATH: `${path.dirname(env.nerdctlPath)}:${USER_PATH}`,
-      XDG_RUNTIME_DIR: env.runtimeDir,
-      STANDIN_RECORD_DIR: recordDir,
-      ...extra,
-    },
-  })
-  const calls = readRecords(recordDir).filter((record) => !isProbe(record))
+  const { result, calls } = await runWithStandIn(['ps'], { env: extra })
   expect(calls, result.stderr).toHaveLength(1)
   return { result, call: calls[0]!, snapshotter: calls[0]!.env.get('CONTAINERD_SNAPSHOTTER') }
 }
 
-interface Candidate {
-  name: string
-  usable: boolean | null
-  reason: string
-}
-
-interface DecisionJson {
-  env: Record<string, string>
-  snapshotter: { name: string | null; source: string; reason: string }
-  candidates: Candidate[]
-  warnings: string[]
-}
-
 async function readDecision(extra: Variables = {}): Promise<DecisionJson> {
-  const env = getE2E()
-  const result = await runAsUser({
-    args: ['env', '--json', '--', 'ps'],
-    env: { PATH: `${path.dirname(env.nerdctlPath)}:${USER_PATH}`, XDG_RUNTIME_DIR: env.runtimeDir, ...extra },
-  })
-  expect(result.code).toBe(0)
-  return JSON.parse(result.stdout) as DecisionJson
+  const { decision } = await readEnvJson(['ps'], extra)
+  return decision
 }
 
-function findCandidate(decision: DecisionJson, name: string): Candidate {
+function findCandidate(decision: DecisionJson, name: string): CandidateJson {
   const candidate = decision.candidates.find((entry) => entry.name === name)
   if (candidate === undefined) throw new Error(`no candidate ${name} in ${JSON.stringify(decision.candidates)}`)
   return candidate
@@ -254,10 +206,7 @@ describeE2E('fuse-overlayfs and /dev/fuse', () => {
 describeE2E('config.toml changed after start', () => {
   beforeEach(clearProductState)
 
-  afterAll(async () => {
-    writeContainerdConfig()
-    await restartContainerd()
-  })
+  afterAll(resetContainerd)
 
   it('names the restart command', async () => {
     const listener = await startListener('answer', proxyPluginSockets().stargz)

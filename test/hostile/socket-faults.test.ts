@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   createWorld,
   expectNerdctlRan,
-  listen,
+  listenUntilTestEnds,
   makeFifo,
   makeOwnedDirs,
   makeStaleSockets,
@@ -24,17 +24,7 @@ import {
 // moves on, and nerdctl runs.
 
 const world = createWorld()
-const listeners: Listener[] = []
-
-afterEach(async () => {
-  for (const listener of listeners.splice(0)) await listener.close()
-})
-
-async function startListener(socket: string, mode: ListenerMode, owner: number): Promise<Listener> {
-  const listener = await listen(socket, mode, owner)
-  listeners.push(listener)
-  return listener
-}
+const startListener = listenUntilTestEnds()
 
 function candidateLine(result: RunResult, name: string): string {
   return result.stderrLines.find((line) => line.startsWith(`rnerdctl: candidate ${name}:`)) ?? ''

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process'
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   CALLER_UID,
   createWorld,
   expectNerdctlRan,
   expectNoStack,
-  listen,
+  listenUntilTestEnds,
   listTree,
   OTHER_UID,
   proxyPluginConfig,
@@ -24,16 +24,11 @@ import {
 // against, and each with a control case that shows the test can fail.
 
 const world = createWorld()
-const listeners: Listener[] = []
+const listenForTest = listenUntilTestEnds()
 
-afterEach(async () => {
-  for (const listener of listeners.splice(0)) await listener.close()
-})
-
-async function startListener(socket: string, owner: number, mode: 'answer' | 'silent' = 'answer'): Promise<Listener> {
-  const listener = await listen(socket, mode, owner)
-  listeners.push(listener)
-  return listener
+// Takes the owner before the mode, and the mode defaults to 'answer'.
+function startListener(socket: string, owner: number, mode: 'answer' | 'silent' = 'answer'): Promise<Listener> {
+  return listenForTest(socket, mode, owner)
 }
 
 // A directory in the sandbox root, with the owner and mode given.
