@@ -86,6 +86,11 @@ interface CaptureRequest {
   showStderr: boolean
 }
 
+// A TAB waits for this at most: nerdctl asks containerd for container and
+// image names, and a hung containerd would otherwise hang the shell's
+// completion until Ctrl-C. Past it, the reply is the error directive.
+export const COMPLETE_TIMEOUT_MS = 5000
+
 // argv[0] is nerdctl's absolute path for the reason given in exec-nerdctl.ts:
 // nerdctl re-runs argv[0] inside RootlessKit's namespace.
 function captureStdout(request: CaptureRequest): Promise<string | null> {
@@ -96,13 +101,22 @@ function captureStdout(request: CaptureRequest): Promise<string | null> {
       env: request.env,
       stdio: ['ignore', 'pipe', request.showStderr ? 'inherit' : 'ignore'],
     })
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, COMPLETE_TIMEOUT_MS)
 
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
     child.on('error', (error) => {
+      clearTimeout(timer)
       if (request.showStderr) printLine(`cannot run ${request.path}: ${error.message}`)
       resolve(null)
     })
-    child.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    child.on('close', () => {
+      clearTimeout(timer)
+      resolve(timedOut ? null : Buffer.concat(chunks).toString('utf8'))
+    })
   })
 }
 

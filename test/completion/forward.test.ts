@@ -229,3 +229,20 @@ describe.skipIf(!canSwitchUser)(`__complete as uid ${TEST_UID}`, () => {
     expect(received.get('RNERDCTL_PARENT')).toMatch(/^\d+:\//)
   })
 })
+
+describe('__complete with a hung nerdctl', () => {
+  it('gives up with the error directive', () => {
+    const started = performance.now()
+    const result = complete(['start', 'w'], testEnv({ STANDIN_HANG: '1' }))
+
+    expect(result.stdout).toBe(':1\n')
+    expect(result.status).toBe(0)
+    expect(performance.now() - started).toBeLessThan(8000)
+  }, 15_000)
+
+  it('still completes own commands', () => {
+    const result = complete(['doc'], testEnv({ STANDIN_HANG: '1' }))
+
+    expect(result.stdout).toBe('doctor\tcheck the rootless setup and say how to fix what is wrong\n:4\n')
+  }, 15_000)
+})
