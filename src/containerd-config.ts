@@ -110,7 +110,8 @@ function readOneFile(file: string, parse: ParseToml, config: ContainerdConfig, t
 }
 
 // Pasting the setup tool's snippet for both fuse-overlayfs and stargz gives
-// a second [proxy_plugins] header, which TOML forbids; say so plainly.
+// a second [proxy_plugins] header, which TOML forbids, so the message
+// names that header and the fix.
 export function explainParseError(text: string, line: number, message: string): string {
   const header = text.split('\n')[line - 1]?.trim() ?? ''
   if (!/redefine/i.test(message) || !/^\[[^[]/.test(header)) return ''
@@ -143,7 +144,7 @@ export function collectProxyPlugins(table: TomlTable, file: string, warnings: st
 }
 
 // containerd resolves a relative import against the importing file's
-// directory, and expands it with filepath.Glob only when it holds a `*`
+// directory, and expands it with filepath.Glob only when it contains a `*`
 // (containerd's config.resolveImports): `conf.d/x[1].toml` is a plain name.
 function resolveImports(file: string, table: TomlTable, config: ContainerdConfig): string[] {
   const imports = table.imports

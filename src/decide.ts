@@ -243,7 +243,7 @@ function tomlString(value: unknown): string | null {
 
 // A config that cannot be read for a reason the reader did not foresee
 // counts as one that failed to read: its plugins are unavailable, and the
-// rest of the decision stands.
+// rest of the decision is made as usual.
 async function readConfigSafely(configPath: string, cache: ProbeCache, trust: TrustCheck): Promise<ContainerdConfig> {
   try {
     return await readContainerdConfigCached(configPath, cache, trust)

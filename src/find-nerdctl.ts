@@ -3,7 +3,7 @@ import path from 'node:path'
 import { distrustProgram } from './trust.js'
 
 // A line that rnerdctl's own entry files carry, so a copy of the shim is
-// recognised even where its real path tells nothing.
+// recognised even where its real path shows nothing.
 export const ENTRY_MARKER = 'rnerdctl-entry-file'
 
 export type NerdctlLookup =

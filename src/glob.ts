@@ -60,14 +60,16 @@ function appendClass(chars: string[], start: number, element: string, append: (p
     if (loPoint <= hiPoint) ranges += lo === hi ? escapeClassChar(lo) : `${escapeClassChar(lo)}-${escapeClassChar(hi)}`
   }
 
-  append(negated ? `[^/${ranges}]` : ranges === '' ? '[]' : `[${ranges}]`)
+  if (negated) append(`[^/${ranges}]`)
+  else if (ranges === '') append('[]')
+  else append(`[${ranges}]`)
   return i
 }
 
 // Expands an absolute pattern to the existing paths it matches. Only the
 // elements that hold meta characters are matched against directory listings.
 // A pattern such as /*/*/*/*.toml would list the whole filesystem on every
-// call; containerd would too, but rnerdctl gives up and says so.
+// call. containerd would too, but rnerdctl gives up with a warning.
 export const MAX_GLOB_LISTINGS = 256
 
 // `onListDir` learns each directory listed, so a caller can tell when a

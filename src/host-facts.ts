@@ -37,7 +37,7 @@ export interface ContainerdProcess {
 
 // Reads RootlessKit's child_pid and works out when that process started:
 // /proc/<pid>/stat gives its start in clock ticks since boot (USER_HZ, 100
-// on Linux), and /proc/uptime tells how long ago boot was.
+// on Linux), and /proc/uptime gives the time since boot.
 export function readContainerdProcess(stateDir: string): ContainerdProcess | null {
   const pid = Number(readText(path.join(stateDir, 'child_pid'))?.trim())
   if (!Number.isInteger(pid) || pid <= 0) return null

@@ -27,7 +27,7 @@ export function mapAddressToHost(address: string, dirs: NamespaceDirs): string |
   return plain
 }
 
-// Returns the uid whose runtime dir holds `hostPath` when that is not
+// Returns the uid whose runtime dir contains `hostPath` when that is not
 // `uid`: a config copied from another user points at that user's sockets.
 export function foreignRuntimeDirUid(hostPath: string, uid: number): number | null {
   const match = /^\/run\/user\/(\d+)(\/|$)/.exec(hostPath)

@@ -2,10 +2,10 @@ import type { OverlayMountResult } from './overlay-test.js'
 import type { OverlayRulesVerdict } from './kernel.js'
 import type { SocketVerdict } from './socket-probe.js'
 
-// The default chain, in order. stargz comes first because, when its daemon
-// runs, the user set it up for lazy pulling on purpose; overlayfs is next,
-// the fastest snapshotter the kernel itself provides; fuse-overlayfs is the
-// rootless fallback on kernels that refuse unprivileged overlay mounts;
+// The default chain, in order. stargz comes first, because a running stargz
+// daemon means the user set up lazy pulling on purpose. overlayfs is next,
+// the fastest snapshotter the kernel itself provides. fuse-overlayfs is the
+// rootless fallback on kernels that reject unprivileged overlay mounts.
 // native (plain copies) works everywhere, slowly and at a cost in disk.
 export const DEFAULT_CHAIN: readonly string[] = ['stargz', 'overlayfs', 'fuse-overlayfs', 'native']
 

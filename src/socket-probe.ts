@@ -105,9 +105,9 @@ export function distrustSocket(socketPath: string, uid: number): string | null {
   return distrustSocketDir(socketPath, uid)
 }
 
-// A socket sits in a trusted directory when no one but its owner or root
-// could have put it there: the directory is owned by the caller or root,
-// and writable by others only with the sticky bit (as /tmp is).
+// Returns why the socket's directory is not trusted, or null. A trusted
+// directory is owned by the caller or root, and others may write to it only
+// with the sticky bit set (as on /tmp).
 function distrustSocketDir(socketPath: string, uid: number): string | null {
   let dir: string
   let stat

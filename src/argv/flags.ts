@@ -74,6 +74,16 @@ export const globalFlags: readonly GlobalFlag[] = [
 export const helpFlag: Flag = { name: 'help', short: 'h', takesValue: false }
 
 // Shared by run and create. Order as in setCreateFlags.
+// Image signature checks, shared by run/create and pull.
+const imageVerifyFlags: FlagTable = [
+  { name: 'verify', takesValue: true },
+  { name: 'cosign-key', takesValue: true },
+  { name: 'cosign-certificate-identity', takesValue: true },
+  { name: 'cosign-certificate-identity-regexp', takesValue: true },
+  { name: 'cosign-certificate-oidc-issuer', takesValue: true },
+  { name: 'cosign-certificate-oidc-issuer-regexp', takesValue: true },
+]
+
 export const createFlags: RunFlagTable = [
   { name: 'help', takesValue: false }, // no -h, because -h is --hostname
   { name: 'tty', short: 't', takesValue: false },
@@ -171,12 +181,7 @@ export const createFlags: RunFlagTable = [
   { name: 'log-opt', takesValue: true },
   { name: 'shm-size', takesValue: true },
   { name: 'pidfile', takesValue: true },
-  { name: 'verify', takesValue: true },
-  { name: 'cosign-key', takesValue: true },
-  { name: 'cosign-certificate-identity', takesValue: true },
-  { name: 'cosign-certificate-identity-regexp', takesValue: true },
-  { name: 'cosign-certificate-oidc-issuer', takesValue: true },
-  { name: 'cosign-certificate-oidc-issuer-regexp', takesValue: true },
+  ...imageVerifyFlags,
   { name: 'ipfs-address', takesValue: true },
   { name: 'isolation', takesValue: true },
   { name: 'userns', takesValue: true },
@@ -193,12 +198,7 @@ export const pullFlags: FlagTable = [
   { name: 'unpack', takesValue: true },
   { name: 'platform', takesValue: true },
   { name: 'all-platforms', takesValue: false },
-  { name: 'verify', takesValue: true },
-  { name: 'cosign-key', takesValue: true },
-  { name: 'cosign-certificate-identity', takesValue: true },
-  { name: 'cosign-certificate-identity-regexp', takesValue: true },
-  { name: 'cosign-certificate-oidc-issuer', takesValue: true },
-  { name: 'cosign-certificate-oidc-issuer-regexp', takesValue: true },
+  ...imageVerifyFlags,
   { name: 'soci-index-digest', takesValue: true },
   { name: 'quiet', short: 'q', takesValue: false },
   { name: 'ipfs-address', takesValue: true },

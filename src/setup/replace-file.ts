@@ -75,8 +75,8 @@ function keepOwner(fd: number, like: Stats, file: string): void {
   try {
     fchownSync(fd, like.uid, like.gid)
   } catch (error) {
-    // Only root can give a file to another user or to a group the caller
-    // is not in; name which of the two is the obstacle.
+    // Only root can give a file to another user, or to a group the caller
+    // is not in. The message names which of the two is in the way.
     const ownUid = like.uid === process.geteuid?.()
     const who = ownUid ? `as root, or chgrp the file to one of your groups first` : `as uid ${like.uid} or as root`
     throw new SetupError(
